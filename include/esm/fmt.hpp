@@ -1,0 +1,87 @@
+#pragma once
+/// \file esm/fmt.hpp
+/// `fmt::formatter` specializations for esm's public value types, so `fmt::print("{}", x)`
+/// works for them. Durations are `std::chrono::nanoseconds`, which fmt's own `<fmt/chrono.h>`
+/// formats (as `1500000000ns`); wrap one in `esm::pretty(d)` to print it as `1500ms`.
+///
+/// | type | renders as |
+/// |---|---|
+/// | `esm::time_point` | `t=1500ms` (or `never`) |
+/// | `esm::pretty_duration` | `1500ms`, `3s`, `5min` |
+/// | `esm::outcome` | `success`, `partial`, `function_error`, `timeout`, `throttled` |
+/// | `esm::trace_event` | `t=1s function/orders complete outcome=success ...` |
+/// | `esm::invocation_result` | `timeout attempt=1 start=t=0s end=t=3s run_time=3s ...` |
+/// | `esm::function_metrics` | `invocations=10 errors=0 throttles=3 ...` |
+/// | `esm::config_error` | its message |
+
+#include <string>
+#include <string_view>
+
+#include <fmt/format.h>
+
+#include <esm/core/error.hpp>
+#include <esm/core/time.hpp>
+#include <esm/core/trace.hpp>
+#include <esm/lambda/function.hpp>
+#include <esm/lambda/handler.hpp>
+
+namespace esm {
+/// A duration to print in readable units through fmt: `fmt::print("{}", esm::pretty(250ms))`.
+struct pretty_duration {
+  duration value; ///< the duration
+};
+/// Wraps `d` for readable printing (see `pretty_duration`).
+[[nodiscard]] constexpr pretty_duration pretty(duration d) noexcept { return pretty_duration{d}; }
+
+/// Renders a wrapped duration (`250ms`).
+[[nodiscard]] inline std::string to_string(const pretty_duration& d) { return esm::to_string(d.value); }
+/// The error's message.
+[[nodiscard]] inline std::string to_string(const config_error& e) { return e.what(); }
+
+/// Renders invocation results and metrics as one line of `key=value` pairs.
+[[nodiscard]] inline std::string to_string(const invocation_result& r) {
+  std::string out{to_string(r.kind)};
+  out += fmt::format(" attempt={} start={} end={} run_time={}", r.attempt, esm::to_string(r.start),
+                     esm::to_string(r.end), esm::to_string(r.run_time));
+  if (r.cold_start) out += fmt::format(" cold_start init={}", esm::to_string(r.init_duration));
+  if (!r.request_id().empty()) out += fmt::format(" request_id={}", r.request_id());
+  if (r.response) out += fmt::format(" batch_item_failures={}", r.response->batch_item_failures.size());
+  if (!r.error_type.empty()) out += fmt::format(" error_type={} error_message=\"{}\"", r.error_type, r.error_message);
+  return out;
+}
+/// Renders function metrics as one line.
+[[nodiscard]] inline std::string to_string(const function_metrics& m) {
+  return fmt::format("invocations={} errors={} timeouts={} throttles={} cold_starts={} concurrent_executions={} "
+                     "max_concurrent_executions={} duration_mean={} duration_max={}",
+                     m.invocations, m.errors, m.timeouts, m.throttles, m.cold_starts, m.concurrent_executions,
+                     m.max_concurrent_executions, esm::to_string(m.duration.mean()), esm::to_string(m.duration.max));
+}
+} // namespace esm
+
+namespace esm::detail {
+/// Base for formatters that render through a `to_string` and accept string format specs.
+template <class T>
+struct to_string_formatter : fmt::formatter<std::string_view> {
+  template <class FormatContext>
+  auto format(const T& v, FormatContext& ctx) const -> decltype(ctx.out()) {
+    using esm::to_string;
+    const std::string text{to_string(v)};
+    return fmt::formatter<std::string_view>::format(std::string_view{text}, ctx);
+  }
+};
+} // namespace esm::detail
+
+template <>
+struct fmt::formatter<esm::time_point> : esm::detail::to_string_formatter<esm::time_point> {};
+template <>
+struct fmt::formatter<esm::pretty_duration> : esm::detail::to_string_formatter<esm::pretty_duration> {};
+template <>
+struct fmt::formatter<esm::outcome> : esm::detail::to_string_formatter<esm::outcome> {};
+template <>
+struct fmt::formatter<esm::trace_event> : esm::detail::to_string_formatter<esm::trace_event> {};
+template <>
+struct fmt::formatter<esm::invocation_result> : esm::detail::to_string_formatter<esm::invocation_result> {};
+template <>
+struct fmt::formatter<esm::function_metrics> : esm::detail::to_string_formatter<esm::function_metrics> {};
+template <>
+struct fmt::formatter<esm::config_error> : esm::detail::to_string_formatter<esm::config_error> {};

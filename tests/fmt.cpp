@@ -1,0 +1,38 @@
+// Tests of esm/fmt.hpp: fmt formatters for esm's value types.
+#include <esm/fmt.hpp>
+
+#include <fmt/format.h>
+
+#include "support/catch.hpp"
+
+using namespace std::chrono_literals;
+
+TEST_CASE("fmt formats time points, durations and outcomes", "[fmt]") {
+  CHECK(fmt::format("{}", esm::time_point{} + 1500ms) == "t=1500ms");
+  CHECK(fmt::format("{:>10}", esm::time_point{} + 2s) == "      t=2s");
+  CHECK(fmt::format("{}", esm::pretty(250ms)) == "250ms");
+  CHECK(fmt::format("{}", esm::outcome::throttled) == "throttled");
+  CHECK(fmt::format("{:<10}|", esm::outcome::success) == "success   |");
+}
+
+TEST_CASE("fmt formats trace events, results, metrics and errors", "[fmt]") {
+  const std::array fields{esm::trace_field{"attempt", 2}};
+  const esm::trace_event e{esm::time_point{} + 1s, "function/f", "invoke", fields};
+  CHECK(fmt::format("{}", e) == "t=1s function/f invoke attempt=2");
+
+  esm::invocation_result r;
+  r.kind = esm::outcome::throttled;
+  r.error_type = "TooManyRequestsException";
+  r.error_message = "Rate Exceeded.";
+  CHECK(fmt::format("{}", r) ==
+        "throttled attempt=1 start=t=0s end=t=0s run_time=0s error_type=TooManyRequestsException "
+        "error_message=\"Rate Exceeded.\"");
+
+  esm::function_metrics m;
+  m.invocations = 3;
+  m.throttles = 1;
+  CHECK(fmt::format("{}", m).starts_with("invocations=3 errors=0 timeouts=0 throttles=1"));
+
+  const esm::config_error err{"batch_size", "[1, 10]", "11", "sqs_fifo_queue"};
+  CHECK(fmt::format("{}", err) == "batch_size must be in [1, 10] for sqs_fifo_queue, got 11");
+}
