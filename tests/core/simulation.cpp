@@ -207,7 +207,7 @@ TEST_CASE("large captures work too", "[core][simulation]") {
   big[31] = 7;
   std::uint64_t got = 0;
   sim.schedule_after(1s, [&got, big] { got = big[31]; });
-  const auto cancelled = sim.schedule_after(2s, [&got, big] { got = 0; });
+  const auto cancelled = sim.schedule_after(2s, [&got, big] { got = big[0]; });
   sim.cancel(cancelled);
   sim.run_until_idle();
   CHECK(got == 7);

@@ -8,19 +8,24 @@
 
 using namespace std::chrono_literals;
 
-namespace {
+namespace handler_test {
 struct event {
   std::vector<int> records;
 };
 struct not_an_event {};
 
-auto plain = [](const event&) {};
-auto contextual = [](event&, esm::invocation_context&) {};
-auto partial = [](const event&) { return esm::batch_response{}; };
-auto partial_ctx = [](const event&, esm::invocation_context&) -> esm::batch_response { return {}; };
-auto returns_int = [](const event&) { return 42; };
-auto wrong_event = [](const not_an_event&) {};
-auto too_many = [](const event&, esm::invocation_context&, int) {};
+// Named namespace and inline: only their types are used, which clang would otherwise flag.
+inline constexpr auto plain = [](const event&) {};
+inline constexpr auto contextual = [](event&, esm::invocation_context&) {};
+inline constexpr auto partial = [](const event&) { return esm::batch_response{}; };
+inline constexpr auto partial_ctx = [](const event&, esm::invocation_context&) -> esm::batch_response { return {}; };
+inline constexpr auto returns_int = [](const event&) { return 42; };
+inline constexpr auto wrong_event = [](const not_an_event&) {};
+inline constexpr auto too_many = [](const event&, esm::invocation_context&, int) {};
+} // namespace handler_test
+
+namespace {
+using namespace handler_test;
 
 esm::invocation_context make_ctx(int attempt = 1) {
   return esm::invocation_context{"orders", "req-1", esm::time_point{} + 1s, 3s, 256, attempt};
@@ -53,8 +58,7 @@ TEST_CASE("a generic handler prefers the form with a context", "[lambda][handler
   STATIC_REQUIRE(esm::contextual_handler<decltype(generic), event>);
   event e;
   auto ctx = make_ctx();
-  esm::handler_return out;
-  esm::detail::run_handler(generic, e, ctx, out);
+  const auto out = esm::detail::run_handler(generic, e, ctx);
   CHECK(with_ctx == 2);
   CHECK_FALSE(out.threw);
 }
@@ -62,20 +66,19 @@ TEST_CASE("a generic handler prefers the form with a context", "[lambda][handler
 TEST_CASE("run_handler turns exceptions into function errors with type and text", "[lambda][handler]") {
   event e;
   auto ctx = make_ctx();
-  esm::handler_return out;
   auto throws = [](const event&) { throw std::out_of_range("record 7 is poison"); };
-  esm::detail::run_handler(throws, e, ctx, out);
+  auto out = esm::detail::run_handler(throws, e, ctx);
   CHECK(out.threw);
   CHECK(out.error_type == "std::out_of_range");
   CHECK(out.error_message == "record 7 is poison");
 
   auto throws_int = [](const event&) -> esm::batch_response { throw 7; };
-  esm::detail::run_handler(throws_int, e, ctx, out);
+  out = esm::detail::run_handler(throws_int, e, ctx);
   CHECK(out.threw);
   CHECK(out.error_type == "unknown");
   CHECK_FALSE(out.response.has_value());
 
-  esm::detail::run_handler(partial, e, ctx, out);
+  out = esm::detail::run_handler(partial, e, ctx);
   CHECK_FALSE(out.threw);
   REQUIRE(out.response.has_value());
   CHECK(out.response->empty());

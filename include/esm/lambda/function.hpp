@@ -394,7 +394,7 @@ public:
 
     const time_point handler_start = r.start + r.init_duration;
     invocation_context ctx{cfg_.name, r.request_id(), handler_start, cfg_.timeout, cfg_.memory_mb, opts.attempt};
-    detail::run_handler(h, event, ctx, scratch_);
+    handler_return ret = detail::run_handler(h, event, ctx);
     const duration modelled = ctx.duration_stated() ? ctx.elapsed() : cfg_.default_duration.sample(rng_, opts.items);
 
     if (modelled > cfg_.timeout) {
@@ -402,14 +402,14 @@ public:
       r.run_time = cfg_.timeout;
       r.error_type = "Sandbox.Timedout";
       r.error_message = "Task timed out after " + timeout_text() + " seconds";
-    } else if (scratch_.threw) {
+    } else if (ret.threw) {
       r.kind = outcome::function_error;
       r.run_time = modelled;
-      r.error_type = std::move(scratch_.error_type);
-      r.error_message = std::move(scratch_.error_message);
+      r.error_type = std::move(ret.error_type);
+      r.error_message = std::move(ret.error_message);
     } else {
       r.run_time = modelled;
-      r.response = std::move(scratch_.response);
+      r.response = std::move(ret.response);
       r.kind = (r.response && !r.response->empty()) ? outcome::partial : outcome::success;
     }
     r.end = handler_start + r.run_time;
@@ -555,7 +555,6 @@ private:
   std::deque<time_point> warm_; // idle environments, oldest first
   std::deque<flight> flights_; // deque: stable while a completion callback invokes again
   std::uint32_t free_flight_ = no_flight;
-  handler_return scratch_;
 };
 
 } // namespace esm

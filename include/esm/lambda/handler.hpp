@@ -236,40 +236,41 @@ inline std::string type_name(const std::type_info& ti) {
 /// Calls `h` on `event` (with `ctx` when it takes one) and turns every exception into a
 /// function error. Never throws.
 template <class Event, handler<Event> H>
-void run_handler(H& h, Event& event, invocation_context& ctx, handler_return& out) noexcept {
-  out.threw = false;
-  out.response.reset();
+handler_return run_handler(H& h, Event& event, invocation_context& ctx) noexcept {
+  handler_return out;
+  // The response is stored only after the handler returned, so on every exception path it
+  // is still empty.
   try {
     try {
       if constexpr (contextual_handler<H, Event>) {
         if constexpr (std::is_void_v<handler_result_t<H, Event>>) {
           h(event, ctx);
         } else {
-          out.response.emplace(h(event, ctx));
+          batch_response r = h(event, ctx);
+          out.response.emplace(std::move(r));
         }
       } else {
         if constexpr (std::is_void_v<handler_result_t<H, Event>>) {
           h(event);
         } else {
-          out.response.emplace(h(event));
+          batch_response r = h(event);
+          out.response.emplace(std::move(r));
         }
       }
     } catch (const std::exception& e) {
       out.threw = true;
-      out.response.reset();
       out.error_type = type_name(typeid(e));
       out.error_message = e.what();
     } catch (...) {
       out.threw = true;
-      out.response.reset();
       out.error_type = "unknown";
       out.error_message = "the handler threw an exception that is not a std::exception";
     }
   } catch (...) {
     // Building the error text failed (out of memory): still a function error.
     out.threw = true;
-    out.response.reset();
   }
+  return out;
 }
 
 } // namespace detail
