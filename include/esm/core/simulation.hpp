@@ -8,6 +8,7 @@
 /// `advance_to(t)`. Tests usually call `run_for(d)`, `run_until(t)` or `run_until_idle()`.
 
 #include <algorithm>
+#include <cstring>
 #include <concepts>
 #include <cstddef>
 #include <cstdint>
@@ -66,10 +67,14 @@ namespace detail {
 template <class T>
 inline constexpr char type_key = 0;
 
+#if defined(__SIZEOF_INT128__)
+__extension__ typedef unsigned __int128 uint128; // GCC and Clang; __extension__ keeps -Wpedantic quiet
+#endif
+
 /// Type-erased event storage: operations on a callable stored in a slot's buffer.
 struct event_ops {
-  void (*invoke)(void* storage);
-  void (*destroy)(void* storage) noexcept;
+  void (*run)(void* storage);              // invokes, then destroys (also when it throws)
+  void (*destroy)(void* storage) noexcept; // destroys without invoking (cancel, teardown)
 };
 
 template <class F, bool Inline>
@@ -81,7 +86,6 @@ struct event_ops_for {
       return **static_cast<F**>(storage);
     }
   }
-  static void invoke(void* storage) { static_cast<void>(get(storage)()); }
   static void destroy(void* storage) noexcept {
     if constexpr (Inline) {
       get(storage).~F();
@@ -89,7 +93,14 @@ struct event_ops_for {
       delete *static_cast<F**>(storage);
     }
   }
-  static constexpr event_ops table{&invoke, &destroy};
+  static void run(void* storage) {
+    struct guard {
+      void* p;
+      ~guard() { destroy(p); }
+    } g{storage};
+    static_cast<void>(get(storage)());
+  }
+  static constexpr event_ops table{&run, &destroy};
 };
 
 } // namespace detail
@@ -105,7 +116,7 @@ struct event_ops_for {
 class simulation {
 public:
   /// Bytes of capture stored inline in an event (larger callables take one heap allocation).
-  static constexpr std::size_t inline_capture_bytes = 56;
+  static constexpr std::size_t inline_capture_bytes = 48;
 
   /// A simulation at virtual time zero with nothing scheduled.
   explicit simulation(simulation_options options = {}) : options_(options) {
@@ -119,10 +130,10 @@ public:
 
   /// Destroys pending events (their callables), then services in reverse order of creation.
   ~simulation() {
-    for (const auto& e : heap_) {
-      slot& s = slot_at(e.slot);
-      if (s.seq == e.seq) destroy_callable(s);
+    for (std::size_t i = 0; i < size_; ++i) {
+      if (is_live(heap_[i])) destroy_callable(slot_at(slot_of(heap_[i])));
     }
+    release_heap();
     while (!services_.empty()) services_.pop_back();
   }
 
@@ -156,6 +167,10 @@ public:
     }
     using fn = std::decay_t<F>;
     constexpr bool fits = sizeof(fn) <= inline_capture_bytes && alignof(fn) <= alignof(std::max_align_t);
+    if (last_seq_ >= max_seq) {
+      throw runaway_error("simulation: more than 2^40 events scheduled in one simulation");
+    }
+    if (size_ == capacity_) grow_heap();
     const std::uint32_t index = allocate_slot();
     slot& s = slot_at(index);
     try {
@@ -164,14 +179,13 @@ public:
       } else {
         ::new (static_cast<void*>(s.storage)) fn*(new fn(std::forward<F>(f)));
       }
-      if (heap_.size() == heap_.capacity()) heap_.reserve(std::max<std::size_t>(64, heap_.capacity() * 2));
     } catch (...) {
       free_slot(index);
       throw;
     }
     s.ops = &detail::event_ops_for<fn, fits>::table;
     s.seq = ++last_seq_;
-    push({t.time_since_epoch().count(), s.seq, index});
+    push(make_entry(t.time_since_epoch().count(), (s.seq << slot_bits) | index));
     return timer_id{s.seq, index};
   }
 
@@ -205,24 +219,24 @@ public:
 
   /// The time of the next pending event, or `time_point::max()` when idle. No side effects.
   [[nodiscard]] time_point next_event_time() const noexcept {
-    return heap_.empty() ? time_point::max() : time_point{duration{heap_.front().time}};
+    return size_ == 0 ? time_point::max() : time_point{duration{heap_[0].time()}};
   }
 
   /// Number of events scheduled and not yet run or cancelled.
-  [[nodiscard]] std::size_t pending_events() const noexcept { return heap_.size() - stale_; }
+  [[nodiscard]] std::size_t pending_events() const noexcept { return size_ - stale_; }
   /// True when no event is pending.
-  [[nodiscard]] bool idle() const noexcept { return heap_.empty(); }
+  [[nodiscard]] bool idle() const noexcept { return size_ == 0; }
   /// Number of events run since the simulation started.
   [[nodiscard]] std::uint64_t events_run() const noexcept { return events_run_; }
 
   /// Runs every event at the next pending instant (including events that those events schedule
   /// at the same instant), and moves `now()` there. Returns the number run; 0 when idle.
   std::size_t step() {
-    if (heap_.empty()) return 0;
+    if (size_ == 0) return 0;
     const run_guard guard{*this, "step"};
-    const auto t = heap_.front().time;
+    const auto t = heap_[0].time();
     std::size_t n = 0;
-    while (!heap_.empty() && heap_.front().time == t) run_next(n);
+    while (size_ != 0 && heap_[0].time() == t) run_next(n);
     return n;
   }
 
@@ -236,7 +250,7 @@ public:
     const run_guard guard{*this, "advance_to"};
     const auto limit = t.time_since_epoch().count();
     std::size_t n = 0;
-    while (!heap_.empty() && heap_.front().time <= limit) run_next(n);
+    while (size_ != 0 && heap_[0].time() <= limit) run_next(n);
     now_ = t;
     return n;
   }
@@ -250,7 +264,7 @@ public:
     const run_guard guard{*this, "run_until"};
     const auto limit = t.time_since_epoch().count();
     std::size_t n = 0;
-    while (!heap_.empty() && heap_.front().time < limit) run_next(n);
+    while (size_ != 0 && heap_[0].time() < limit) run_next(n);
     now_ = t;
     return n;
   }
@@ -270,7 +284,7 @@ public:
   std::size_t run_until_idle(std::uint64_t max_events) {
     const run_guard guard{*this, "run_until_idle"};
     std::size_t n = 0;
-    while (!heap_.empty()) {
+    while (size_ != 0) {
       if (n >= max_events) {
         throw runaway_error("run_until_idle: ran " + std::to_string(n) + " events without becoming idle (now " +
                             esm::to_string(now_) + ", next event at " + esm::to_string(next_event_time()) + ", " +
@@ -314,21 +328,34 @@ public:
   }
 
 private:
-  struct slot {
-    alignas(std::max_align_t) unsigned char storage[inline_capture_bytes];
-    const detail::event_ops* ops = nullptr; // null while free
-    std::uint64_t seq = 0;                  // seq of the pending event in it; 0 otherwise
-    std::uint32_t next_free = 0;
+  // An event's callable lives in a slot (one cache line); slots sit in chunks that never move,
+  // and are reused through a free list. The heap holds 16-byte entries: the time and a key that
+  // packs the insertion sequence (high 40 bits) over the slot index (low 24 bits), so ordering
+  // by (time, key) is ordering by (time, sequence).
+  struct alignas(64) slot {
+    alignas(std::max_align_t) unsigned char storage[inline_capture_bytes]; // or the next free slot
+    const detail::event_ops* ops = nullptr;                               // null while free
+    std::uint64_t seq = 0; // seq of the pending event in it; 0 while free or running
   };
   struct entry {
-    std::int64_t time;
-    std::uint64_t seq;
-    std::uint32_t slot;
+    std::uint64_t key;   // seq << slot_bits | slot
+    std::uint64_t btime; // the time with its sign bit flipped: unsigned order = signed order
+    [[nodiscard]] constexpr std::int64_t time() const noexcept { return static_cast<std::int64_t>(btime ^ sign_bit); }
   };
+  static constexpr std::uint64_t sign_bit = std::uint64_t{1} << 63;
+  static constexpr entry make_entry(std::int64_t time, std::uint64_t key) noexcept {
+    return entry{key, static_cast<std::uint64_t>(time) ^ sign_bit};
+  }
+  static constexpr unsigned slot_bits = 24;
+  static constexpr std::uint64_t slot_mask = (std::uint64_t{1} << slot_bits) - 1;
+  static constexpr std::uint64_t max_seq = (std::uint64_t{1} << (64 - slot_bits)) - 1;
   static constexpr std::size_t chunk_bits = 8;
   static constexpr std::size_t chunk_size = std::size_t{1} << chunk_bits;
   static constexpr std::uint32_t no_slot = 0xffffffffU;
   static constexpr std::size_t arity = 4;
+  // Children of i are 4i+1 .. 4i+4; offsetting the array by 3 entries puts each group of four
+  // siblings (64 bytes) in one cache line.
+  static constexpr std::size_t heap_offset = 3;
 
   using service_ptr = std::unique_ptr<void, void (*)(void*)>;
   struct service_entry {
@@ -349,9 +376,29 @@ private:
     run_guard& operator=(const run_guard&) = delete;
   };
 
+  // (time, key) order as one 128-bit unsigned comparison where the compiler has one: heap
+  // comparisons are unpredictable, and this compiles to cmp/sbb instead of branches.
   static constexpr bool before(const entry& a, const entry& b) noexcept {
-    return a.time < b.time || (a.time == b.time && a.seq < b.seq);
+#if defined(__SIZEOF_INT128__)
+    return ((detail::uint128{a.btime} << 64) | a.key) < ((detail::uint128{b.btime} << 64) | b.key);
+#else
+    return static_cast<bool>(static_cast<unsigned>(a.btime < b.btime) |
+                             (static_cast<unsigned>(a.btime == b.btime) & static_cast<unsigned>(a.key < b.key)));
+#endif
   }
+  // Index of the smallest of the children first .. end-1 (1 to 4 of them).
+  std::size_t min_child(std::size_t first, std::size_t end) const noexcept {
+    std::size_t best = first;
+    if (end - first == arity) { // a full group: fixed shape, selected with conditional moves
+      const std::size_t b01 = before(heap_[first + 1], heap_[first]) ? first + 1 : first;
+      const std::size_t b23 = before(heap_[first + 3], heap_[first + 2]) ? first + 3 : first + 2;
+      return before(heap_[b23], heap_[b01]) ? b23 : b01;
+    }
+    for (std::size_t c = first + 1; c < end; ++c) best = before(heap_[c], heap_[best]) ? c : best;
+    return best;
+  }
+  static constexpr std::uint32_t slot_of(const entry& e) noexcept { return static_cast<std::uint32_t>(e.key & slot_mask); }
+  bool is_live(const entry& e) const noexcept { return slot_at(slot_of(e)).seq == (e.key >> slot_bits); }
 
   slot& slot_at(std::uint32_t i) noexcept { return chunks_[i >> chunk_bits][i & (chunk_size - 1)]; }
   const slot& slot_at(std::uint32_t i) const noexcept { return chunks_[i >> chunk_bits][i & (chunk_size - 1)]; }
@@ -359,8 +406,11 @@ private:
   std::uint32_t allocate_slot() {
     if (free_head_ != no_slot) {
       const auto i = free_head_;
-      free_head_ = slot_at(i).next_free;
+      std::memcpy(&free_head_, slot_at(i).storage, sizeof free_head_);
       return i;
+    }
+    if (slot_count_ > slot_mask) {
+      throw runaway_error("simulation: more than 2^24 events pending at once");
     }
     if (slot_count_ == chunks_.size() * chunk_size) {
       chunks_.push_back(std::make_unique<slot[]>(chunk_size));
@@ -370,17 +420,29 @@ private:
   void free_slot(std::uint32_t i) noexcept {
     slot& s = slot_at(i);
     s.seq = 0;
-    s.next_free = free_head_;
+    s.ops = nullptr;
+    std::memcpy(s.storage, &free_head_, sizeof free_head_);
     free_head_ = i;
   }
-  static void destroy_callable(slot& s) noexcept {
-    s.ops->destroy(s.storage);
-    s.ops = nullptr;
+  static void destroy_callable(slot& s) noexcept { s.ops->destroy(s.storage); }
+
+  void grow_heap() {
+    const std::size_t cap = capacity_ == 0 ? 64 : capacity_ * 2;
+    auto* raw = static_cast<entry*>(::operator new((cap + heap_offset) * sizeof(entry), std::align_val_t{64}));
+    entry* fresh = raw + heap_offset;
+    if (size_ != 0) std::memcpy(static_cast<void*>(fresh), heap_, size_ * sizeof(entry));
+    release_heap();
+    heap_ = fresh;
+    capacity_ = cap;
+  }
+  void release_heap() noexcept {
+    if (heap_ != nullptr) ::operator delete(heap_ - heap_offset, std::align_val_t{64});
+    heap_ = nullptr;
+    capacity_ = 0;
   }
 
-  void push(entry e) {
-    heap_.push_back(e); // capacity reserved by the caller: cannot throw
-    std::size_t i = heap_.size() - 1;
+  void push(entry e) noexcept { // capacity ensured by the caller
+    std::size_t i = size_++;
     while (i > 0) {
       const std::size_t parent = (i - 1) / arity;
       if (!before(e, heap_[parent])) break;
@@ -391,15 +453,12 @@ private:
   }
 
   void sift_down(std::size_t i) noexcept {
-    const std::size_t n = heap_.size();
+    const std::size_t n = size_;
     const entry e = heap_[i];
     for (;;) {
       const std::size_t first = i * arity + 1;
       if (first >= n) break;
-      std::size_t best = first;
-      const std::size_t last = std::min(first + arity, n);
-      for (std::size_t c = first + 1; c < last; ++c)
-        if (before(heap_[c], heap_[best])) best = c;
+      const std::size_t best = min_child(first, std::min(first + arity, n));
       if (!before(heap_[best], e)) break;
       heap_[i] = heap_[best];
       i = best;
@@ -407,15 +466,32 @@ private:
     heap_[i] = e;
   }
 
+  // Removes the top: the hole descends along the smallest children to a leaf (no comparison
+  // with the moved element on the way), then the last element fills it and rises.
   void pop_top() noexcept {
-    heap_.front() = heap_.back();
-    heap_.pop_back();
-    if (!heap_.empty()) sift_down(0);
+    const std::size_t n = --size_;
+    if (n == 0) return;
+    const entry last = heap_[n];
+    std::size_t hole = 0;
+    for (;;) {
+      const std::size_t first = hole * arity + 1;
+      if (first >= n) break;
+      const std::size_t best = min_child(first, std::min(first + arity, n));
+      heap_[hole] = heap_[best];
+      hole = best;
+    }
+    while (hole > 0) {
+      const std::size_t parent = (hole - 1) / arity;
+      if (!before(last, heap_[parent])) break;
+      heap_[hole] = heap_[parent];
+      hole = parent;
+    }
+    heap_[hole] = last;
   }
 
   // Invariant: the heap's top is a live event (or the heap is empty).
   void drop_stale_top() noexcept {
-    while (!heap_.empty() && slot_at(heap_.front().slot).seq != heap_.front().seq) {
+    while (stale_ != 0 && size_ != 0 && !is_live(heap_[0])) {
       pop_top();
       --stale_;
     }
@@ -423,17 +499,20 @@ private:
 
   // Cancelled entries stay in the heap until they surface; rebuild when they dominate.
   void maybe_compact() noexcept {
-    if (stale_ < 1024 || stale_ * 2 < heap_.size()) return;
-    std::erase_if(heap_, [this](const entry& e) { return slot_at(e.slot).seq != e.seq; });
+    if (stale_ < 1024 || stale_ * 2 < size_) return;
+    std::size_t kept = 0;
+    for (std::size_t i = 0; i < size_; ++i)
+      if (is_live(heap_[i])) heap_[kept++] = heap_[i];
+    size_ = kept;
     stale_ = 0;
-    if (heap_.size() > 1) {
-      for (std::size_t i = (heap_.size() - 2) / arity + 1; i-- > 0;) sift_down(i);
+    if (size_ > 1) {
+      for (std::size_t i = (size_ - 2) / arity + 1; i-- > 0;) sift_down(i);
     }
   }
 
   void run_next(std::size_t& n) {
-    const entry top = heap_.front();
-    if (top.time == now_.time_since_epoch().count() && n > 0) {
+    const entry top = heap_[0];
+    if (top.time() == now_.time_since_epoch().count() && n > 0) {
       if (++same_instant_ >= options_.instant_event_budget) {
         same_instant_ = 0;
         throw runaway_error("simulation: " + std::to_string(options_.instant_event_budget) +
@@ -445,25 +524,30 @@ private:
     }
     pop_top();
     drop_stale_top();
-    now_ = time_point{duration{top.time}};
-    slot& s = slot_at(top.slot);
+#if defined(__GNUC__)
+    // The next event's slot is a random cache line in a large simulation: fetch it while this
+    // event runs.
+    if (size_ != 0) __builtin_prefetch(&slot_at(slot_of(heap_[0])));
+#endif
+    now_ = time_point{duration{top.time()}};
+    const std::uint32_t index = slot_of(top);
+    slot& s = slot_at(index);
     s.seq = 0; // running: no longer pending, so no longer cancellable
     ++events_run_;
     ++n;
-    struct finish {
+    struct release {
       simulation& sim;
       std::uint32_t index;
-      ~finish() {
-        destroy_callable(sim.slot_at(index));
-        sim.free_slot(index);
-      }
-    } done{*this, top.slot};
-    s.ops->invoke(s.storage);
+      ~release() { sim.free_slot(index); }
+    } done{*this, index};
+    s.ops->run(s.storage); // invokes, then destroys the callable
   }
 
   simulation_options options_;
   time_point now_{};
-  std::vector<entry> heap_;
+  entry* heap_ = nullptr; // 64-byte aligned storage + heap_offset
+  std::size_t size_ = 0;
+  std::size_t capacity_ = 0;
   std::vector<std::unique_ptr<slot[]>> chunks_;
   std::uint32_t slot_count_ = 0;
   std::uint32_t free_head_ = no_slot;
