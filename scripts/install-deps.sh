@@ -25,7 +25,12 @@ else
   exit 1
 fi
 
-echo "install-deps: installing ${missing[*]}"
+echo "install-deps: installing ${missing[*]} (apt-get; log in ${TMPDIR:-/tmp}/esm-install-deps.log)"
 export DEBIAN_FRONTEND=noninteractive
-"${as_root[@]}" apt-get update -qq
-"${as_root[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+log="${TMPDIR:-/tmp}/esm-install-deps.log"
+if ! { "${as_root[@]}" apt-get update -qq && \
+       "${as_root[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"; } >"$log" 2>&1; then
+  cat "$log" >&2
+  echo "install-deps: apt-get failed (see above)" >&2
+  exit 1
+fi

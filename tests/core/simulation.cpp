@@ -2,6 +2,7 @@
 #include <esm/core/simulation.hpp>
 
 #include <array>
+#include <limits>
 #include <memory>
 #include <string>
 #include <vector>
@@ -268,6 +269,14 @@ TEST_CASE("simulation options are validated", "[core][simulation]") {
   CHECK_THROWS_AS(esm::simulation({.idle_event_budget = 0}), esm::config_error);
   CHECK_THROWS_AS(esm::simulation({.instant_event_budget = 0}), esm::config_error);
   CHECK_NOTHROW(esm::simulation({.idle_event_budget = 1, .instant_event_budget = 1}));
+  constexpr auto max = std::numeric_limits<std::uint64_t>::max();
+  CHECK_NOTHROW(esm::simulation({.idle_event_budget = max, .instant_event_budget = max}));
+  try {
+    esm::simulation bad{{.idle_event_budget = 0}};
+    FAIL("no throw");
+  } catch (const esm::config_error& e) {
+    CHECK(std::string{e.what()} == "idle_event_budget must be in [1, 2^64) for simulation_options, got 0");
+  }
 }
 
 TEST_CASE("pending events are destroyed with the simulation", "[core][simulation]") {

@@ -130,6 +130,12 @@ TEST_CASE("cold start keep_warm in [0s, 24h]; duration models reject negative va
   CHECK_THROWS_AS(esm::function(sim, {.name = "d", .cold_start = esm::cold_start_model{.keep_warm = -1ns}}),
                   esm::config_error);
   CHECK_NOTHROW(esm::duration_model::fixed(0s));
+  CHECK_NOTHROW(esm::duration_model::uniform(1s, 1s));
+  CHECK_NOTHROW(esm::duration_model::exponential(1ns));
+  CHECK_NOTHROW(esm::duration_model::normal(0s, 0s));
+  CHECK_NOTHROW(esm::duration_model::fixed(1s).plus_per_item(0s));
+  CHECK_THROWS_AS(esm::duration_model::uniform(-1ns, 1s), esm::config_error);
+  CHECK_THROWS_AS(esm::duration_model::normal(-1ns, 0s), esm::config_error);
   CHECK_THROWS_AS(esm::duration_model::fixed(-1ns), esm::config_error);
   CHECK_THROWS_AS(esm::duration_model::uniform(2s, 1s), esm::config_error);
   CHECK_THROWS_AS(esm::duration_model::exponential(0s), esm::config_error);

@@ -244,29 +244,13 @@ public:
   /// run. Throws `usage_error` if `t < now()`. If an event throws, the exception propagates,
   /// the event is consumed and `now()` stays at that event's time.
   std::size_t advance_to(time_point t) {
-    if (t < now_) {
-      throw usage_error("advance_to: " + esm::to_string(t) + " is before now (" + esm::to_string(now_) + ")");
-    }
-    const run_guard guard{*this, "advance_to"};
-    const auto limit = t.time_since_epoch().count();
-    std::size_t n = 0;
-    while (size_ != 0 && heap_[0].time() <= limit) run_next(n);
-    now_ = t;
-    return n;
+    return run_to("advance_to", t, [](std::int64_t event, std::int64_t limit) { return event <= limit; });
   }
 
   /// Runs every event with time < `t` (events at exactly `t` stay pending), then sets `now()`
   /// to `t`. Returns the number run. Throws `usage_error` if `t < now()`.
   std::size_t run_until(time_point t) {
-    if (t < now_) {
-      throw usage_error("run_until: " + esm::to_string(t) + " is before now (" + esm::to_string(now_) + ")");
-    }
-    const run_guard guard{*this, "run_until"};
-    const auto limit = t.time_since_epoch().count();
-    std::size_t n = 0;
-    while (size_ != 0 && heap_[0].time() < limit) run_next(n);
-    now_ = t;
-    return n;
+    return run_to("run_until", t, [](std::int64_t event, std::int64_t limit) { return event < limit; });
   }
 
   /// `advance_to(now() + d)`: runs everything due within the next `d`, inclusive.
@@ -508,6 +492,20 @@ private:
     if (size_ > 1) {
       for (std::size_t i = (size_ - 2) / arity + 1; i-- > 0;) sift_down(i);
     }
+  }
+
+  // Runs events while due(event time, t), then sets now() to t.
+  template <class Due>
+  std::size_t run_to(const char* what, time_point t, Due due) {
+    if (t < now_) {
+      throw usage_error(std::string{what} + ": " + esm::to_string(t) + " is before now (" + esm::to_string(now_) + ")");
+    }
+    const run_guard guard{*this, what};
+    const auto limit = t.time_since_epoch().count();
+    std::size_t n = 0;
+    while (size_ != 0 && due(heap_[0].time(), limit)) run_next(n);
+    now_ = t;
+    return n;
   }
 
   void run_next(std::size_t& n) {
