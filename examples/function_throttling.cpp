@@ -59,24 +59,27 @@ int main() {
   // invoke_order is called by scheduled events: at arrival and at each retry after a throttle.
   std::function<void(order&, int)> invoke_order = [&](order& o, int attempt) {
     const auto cold_before = fn.metrics().cold_starts;
-    const bool started = fn.invoke(o, handler, [&, attempt](const esm::invocation_result& r) {
-      const std::string who = fmt::format("#{}", o.number);
-      switch (r.kind) {
-      case esm::outcome::throttled:
-        fmt::print("  {}  {:<8}  {:<6}  throttled ({}), retry at {}\n", clock(sim.now()), who, "429",
-                   r.error_type, clock(sim.now() + 400ms));
-        sim.schedule_after(400ms, [&, attempt] { invoke_order(o, attempt + 1); });
-        break;
-      case esm::outcome::success:
-        fmt::print("  {}  {:<8}  {:<6}  success after {} (request {})\n", clock(sim.now()), who, "done",
-                   esm::pretty(r.run_time), r.request_id().substr(0, 8));
-        break;
-      default:
-        fmt::print("  {}  {:<8}  {:<6}  {}: {}: {}\n", clock(sim.now()), who, "ERROR", r.kind, r.error_type,
-                   r.error_message);
-        break;
-      }
-    }, {.attempt = attempt});
+    const bool started =
+        fn.invoke(o, handler,
+                  [&, attempt](const esm::invocation_result& r) {
+                    const std::string who = fmt::format("#{}", o.number);
+                    switch (r.kind) {
+                    case esm::outcome::throttled:
+                      fmt::print("  {}  {:<8}  {:<6}  throttled ({}), retry at {}\n", clock(sim.now()), who, "429",
+                                 r.error_type, clock(sim.now() + 400ms));
+                      sim.schedule_after(400ms, [&, attempt] { invoke_order(o, attempt + 1); });
+                      break;
+                    case esm::outcome::success:
+                      fmt::print("  {}  {:<8}  {:<6}  success after {} (request {})\n", clock(sim.now()), who, "done",
+                                 esm::pretty(r.run_time), r.request_id().substr(0, 8));
+                      break;
+                    default:
+                      fmt::print("  {}  {:<8}  {:<6}  {}: {}: {}\n", clock(sim.now()), who, "ERROR", r.kind,
+                                 r.error_type, r.error_message);
+                      break;
+                    }
+                  },
+                  {.attempt = attempt});
     if (started) {
       const bool cold = fn.metrics().cold_starts > cold_before;
       fmt::print("  {}  {:<8}  {:<6}  running {}/2{}\n", clock(sim.now()), fmt::format("#{}", o.number), "start",

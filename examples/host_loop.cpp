@@ -73,15 +73,14 @@ std::vector<esm::outcome> run(Drive drive) {
 
 int main() {
   fmt::print("co-simulation: jump to the earlier of the host's and esm's next events\n");
-  const auto cosim = run(
-      [](esm::simulation& sim, host_simulator& host) {
-        for (;;) {
-          const auto t = std::min(host.next(), sim.next_event_time());
-          if (t == esm::time_point::max()) break; // both idle
-          sim.advance_to(t);                      // esm runs everything due at or before t
-          host.run_due(t);                        // then the host's own events at t
-        }
-      });
+  const auto cosim = run([](esm::simulation& sim, host_simulator& host) {
+    for (;;) {
+      const auto t = std::min(host.next(), sim.next_event_time());
+      if (t == esm::time_point::max()) break; // both idle
+      sim.advance_to(t);                      // esm runs everything due at or before t
+      host.run_due(t);                        // then the host's own events at t
+    }
+  });
 
   fmt::print("fixed step: a 16 ms frame loop calls advance_to every frame\n");
   const auto frames = run([](esm::simulation& sim, host_simulator& host) {

@@ -18,7 +18,8 @@ TEST_CASE("the first values of a seed are pinned (identical on every compiler)",
   esm::random_stream r{42, esm::make_stream_id("function/orders")};
   // These values were produced once and must never change: a seed reproduces a run bit for bit
   // on g++ and clang (the test suite runs under both).
-  const std::array<std::uint64_t, 4> expected_bits{0x755495d79a2eca6dULL, 0x15dd1375575c80d8ULL, 0x246fe13716941a53ULL, 0x56846b0fd2df198dULL};
+  const std::array<std::uint64_t, 4> expected_bits{0x755495d79a2eca6dULL, 0x15dd1375575c80d8ULL, 0x246fe13716941a53ULL,
+                                                   0x56846b0fd2df198dULL};
   for (const auto v : expected_bits) CHECK(r() == v);
   CHECK(r.uniform_int(1, 6) == 2);
   CHECK(r.uniform01() == 0x1.47946963ae9ap-6);

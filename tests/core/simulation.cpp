@@ -137,7 +137,8 @@ TEST_CASE("scheduling or advancing into the past is an error", "[core][simulatio
   try {
     sim.schedule_at(at(9s), [] {});
   } catch (const esm::usage_error& e) {
-    CHECK(std::string{e.what()} == "schedule_at: t=9s is in the past (now t=10s); events can only be scheduled at or after now()");
+    CHECK(std::string{e.what()} ==
+          "schedule_at: t=9s is in the past (now t=10s); events can only be scheduled at or after now()");
   }
 }
 

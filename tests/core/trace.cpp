@@ -19,7 +19,8 @@ TEST_CASE("subscribers receive structured events in order", "[core][trace]") {
           {{"attempt", 2}, {"cold_start", true}, {"duration", 250ms}, {"request_id", "abc"}, {"ratio", 0.5}});
   tr.emit(esm::time_point{} + 2s, "function/orders", "complete");
   REQUIRE(seen.size() == 2);
-  CHECK(seen[0] == "t=1500ms function/orders invoke attempt=2 cold_start=true duration=250ms request_id=abc ratio=0.500000");
+  CHECK(seen[0] ==
+        "t=1500ms function/orders invoke attempt=2 cold_start=true duration=250ms request_id=abc ratio=0.500000");
   CHECK(seen[1] == "t=2s function/orders complete");
   CHECK(tr.unsubscribe(id));
   CHECK_FALSE(tr.unsubscribe(id));

@@ -157,8 +157,8 @@ TEST_CASE("the handler runs at the invocation's start; its outcome takes effect 
   event e{1};
   sim.advance_to(at(1s));
   CHECK(fn.invoke(e, h, rec.callback()));
-  CHECK(ran_at == at(1s));          // ran synchronously, at the start
-  CHECK(rec.results.empty());       // the outcome is not visible yet
+  CHECK(ran_at == at(1s));    // ran synchronously, at the start
+  CHECK(rec.results.empty()); // the outcome is not visible yet
   CHECK(fn.concurrent_executions() == 1);
   sim.run_until_idle();
   REQUIRE(rec.results.size() == 1);
@@ -210,7 +210,8 @@ TEST_CASE("exactly the timeout is not a timeout", "[lambda][function][spec-2.2]"
   CHECK(rec.results.at(0).kind == esm::outcome::success);
 }
 
-TEST_CASE("a thrown exception is a function error that keeps its type and text (§2.2)", "[lambda][function][spec-2.2]") {
+TEST_CASE("a thrown exception is a function error that keeps its type and text (§2.2)",
+          "[lambda][function][spec-2.2]") {
   esm::simulation sim;
   esm::function fn{sim, {.name = "f", .default_duration = esm::duration_model::fixed(50ms)}};
   recorder rec;
@@ -255,8 +256,8 @@ TEST_CASE("a partial batch response is reported as partial; an empty one as succ
 TEST_CASE("reserved concurrency 2 with 10 simultaneous invocations: 2 run, 8 throttle (§6)",
           "[lambda][function][spec-6]") {
   esm::simulation sim;
-  esm::function fn{sim, {.name = "limited", .reserved_concurrency = 2,
-                         .default_duration = esm::duration_model::fixed(1s)}};
+  esm::function fn{sim,
+                   {.name = "limited", .reserved_concurrency = 2, .default_duration = esm::duration_model::fixed(1s)}};
   recorder rec;
   int handler_runs = 0;
   auto h = [&](const event&) { ++handler_runs; };
@@ -334,10 +335,10 @@ TEST_CASE("the duration model decides when the handler does not elapse", "[lambd
   esm::function u{sim, {.name = "u", .default_duration = esm::duration_model::uniform(10ms, 20ms)}};
   esm::function x{sim, {.name = "x", .default_duration = esm::duration_model::exponential(10ms)}};
   esm::function n{sim, {.name = "n", .default_duration = esm::duration_model::normal(10ms, 100ms)}};
-  esm::function c{sim, {.name = "c", .default_duration = esm::duration_model::custom(
-                                          [](esm::random_stream&, std::size_t items) {
-                                            return std::chrono::milliseconds{static_cast<int>(items)};
-                                          })}};
+  esm::function c{
+      sim, {.name = "c", .default_duration = esm::duration_model::custom([](esm::random_stream&, std::size_t items) {
+                           return std::chrono::milliseconds{static_cast<int>(items)};
+                         })}};
   for (int i = 0; i < 200; ++i) {
     u.invoke(e, h, rec.callback());
     x.invoke(e, h, rec.callback());
@@ -360,9 +361,10 @@ TEST_CASE("the duration model decides when the handler does not elapse", "[lambd
 
 TEST_CASE("cold starts: a new environment pays init; a warm one is reused until keep_warm", "[lambda][function]") {
   esm::simulation sim;
-  esm::function fn{sim, {.name = "cold",
-                         .cold_start = esm::cold_start_model{.init = esm::duration_model::fixed(300ms), .keep_warm = 5min},
-                         .default_duration = esm::duration_model::fixed(100ms)}};
+  esm::function fn{sim,
+                   {.name = "cold",
+                    .cold_start = esm::cold_start_model{.init = esm::duration_model::fixed(300ms), .keep_warm = 5min},
+                    .default_duration = esm::duration_model::fixed(100ms)}};
   recorder rec;
   time_point handler_start{};
   auto h = [&](const event&, esm::invocation_context& ctx) { handler_start = ctx.start_time(); };
@@ -441,7 +443,8 @@ TEST_CASE("request ids and durations are reproducible for a seed", "[lambda][fun
 
 TEST_CASE("a completion callback may invoke again", "[lambda][function]") {
   esm::simulation sim;
-  esm::function fn{sim, {.name = "chain", .reserved_concurrency = 1, .default_duration = esm::duration_model::fixed(1s)}};
+  esm::function fn{sim,
+                   {.name = "chain", .reserved_concurrency = 1, .default_duration = esm::duration_model::fixed(1s)}};
   auto h = [](const event&) {};
   event e;
   int completions = 0;

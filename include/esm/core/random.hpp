@@ -85,7 +85,8 @@ public:
     const std::uint64_t range = static_cast<std::uint64_t>(hi) - static_cast<std::uint64_t>(lo);
     if (range == std::numeric_limits<std::uint64_t>::max()) return static_cast<std::int64_t>((*this)());
     const std::uint64_t span = range + 1;
-    const std::uint64_t limit = std::numeric_limits<std::uint64_t>::max() - (std::numeric_limits<std::uint64_t>::max() % span);
+    const std::uint64_t limit =
+        std::numeric_limits<std::uint64_t>::max() - (std::numeric_limits<std::uint64_t>::max() % span);
     std::uint64_t x = (*this)();
     while (x >= limit) x = (*this)();
     return static_cast<std::int64_t>(static_cast<std::uint64_t>(lo) + x % span);

@@ -8,10 +8,10 @@
 /// `advance_to(t)`. Tests usually call `run_for(d)`, `run_until(t)` or `run_until_idle()`.
 
 #include <algorithm>
-#include <cstring>
 #include <concepts>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <new>
 #include <string>
@@ -59,8 +59,8 @@ class simulation;
 /// any, is discarded. Callables up to `simulation::inline_capture_bytes` bytes (and alignment
 /// ≤ `alignof(std::max_align_t)`) are stored without a heap allocation.
 template <class F>
-concept event_callable = std::invocable<std::decay_t<F>&> && std::constructible_from<std::decay_t<F>, F> &&
-                         std::is_nothrow_destructible_v<std::decay_t<F>>;
+concept event_callable = std::invocable < std::decay_t<F>
+& > &&std::constructible_from<std::decay_t<F>, F>&& std::is_nothrow_destructible_v<std::decay_t<F>>;
 
 namespace detail {
 
@@ -150,9 +150,7 @@ public:
   /// A random stream of this simulation's seed, keyed by `id`. Same seed and id, same values.
   [[nodiscard]] random_stream rng(stream_id id) const noexcept { return random_stream{options_.seed, id}; }
   /// A random stream keyed by a component name (see `make_stream_id`).
-  [[nodiscard]] random_stream rng(std::string_view component) const noexcept {
-    return rng(make_stream_id(component));
-  }
+  [[nodiscard]] random_stream rng(std::string_view component) const noexcept { return rng(make_stream_id(component)); }
 
   /// The tracer components emit structured events to.
   [[nodiscard]] tracer& trace() noexcept { return trace_; }
@@ -297,9 +295,8 @@ public:
     }
     auto owned = std::make_unique<T>(std::forward<Args>(args)...);
     T& ref = *owned;
-    services_.push_back(service_entry{&detail::type_key<T>, service_ptr{owned.release(), [](void* p) {
-                                                                          delete static_cast<T*>(p);
-                                                                        }}});
+    services_.push_back(
+        service_entry{&detail::type_key<T>, service_ptr{owned.release(), [](void* p) { delete static_cast<T*>(p); }}});
     return ref;
   }
 
@@ -318,7 +315,7 @@ private:
   // by (time, key) is ordering by (time, sequence).
   struct alignas(64) slot {
     alignas(std::max_align_t) unsigned char storage[inline_capture_bytes]; // or the next free slot
-    const detail::event_ops* ops = nullptr;                               // null while free
+    const detail::event_ops* ops = nullptr;                                // null while free
     std::uint64_t seq = 0; // seq of the pending event in it; 0 while free or running
   };
   struct entry {
@@ -381,7 +378,9 @@ private:
     for (std::size_t c = first + 1; c < end; ++c) best = before(heap_[c], heap_[best]) ? c : best;
     return best;
   }
-  static constexpr std::uint32_t slot_of(const entry& e) noexcept { return static_cast<std::uint32_t>(e.key & slot_mask); }
+  static constexpr std::uint32_t slot_of(const entry& e) noexcept {
+    return static_cast<std::uint32_t>(e.key & slot_mask);
+  }
   bool is_live(const entry& e) const noexcept { return slot_at(slot_of(e)).seq == (e.key >> slot_bits); }
 
   slot& slot_at(std::uint32_t i) noexcept { return chunks_[i >> chunk_bits][i & (chunk_size - 1)]; }
@@ -412,7 +411,7 @@ private:
 
   void grow_heap() {
     const std::size_t cap = capacity_ == 0 ? 64 : capacity_ * 2;
-    auto* raw = static_cast<entry*>(::operator new((cap + heap_offset) * sizeof(entry), std::align_val_t{64}));
+    auto* raw = static_cast<entry*>(::operator new ((cap + heap_offset) * sizeof(entry), std::align_val_t{64}));
     entry* fresh = raw + heap_offset;
     if (size_ != 0) std::memcpy(static_cast<void*>(fresh), heap_, size_ * sizeof(entry));
     release_heap();
@@ -420,7 +419,7 @@ private:
     capacity_ = cap;
   }
   void release_heap() noexcept {
-    if (heap_ != nullptr) ::operator delete(heap_ - heap_offset, std::align_val_t{64});
+    if (heap_ != nullptr) ::operator delete (heap_ - heap_offset, std::align_val_t{64});
     heap_ = nullptr;
     capacity_ = 0;
   }

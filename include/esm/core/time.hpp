@@ -20,7 +20,7 @@ struct sim_clock {
   using period = std::chrono::nanoseconds::period; ///< std::nano
   using duration = std::chrono::nanoseconds;       ///< the tick (= esm::duration)
   using time_point = std::chrono::time_point<sim_clock, std::chrono::nanoseconds>; ///< an instant
-  static constexpr bool is_steady = true;  ///< virtual time never goes back
+  static constexpr bool is_steady = true;                                          ///< virtual time never goes back
 };
 
 /// An instant of virtual time: `time_point{}` is the simulation's start;
@@ -74,20 +74,17 @@ inline void append_padded(std::string& out, std::int64_t v, int width) {
 struct wall_epoch {
   /// Unix time of the simulation's start, in nanoseconds since 1970-01-01T00:00:00Z.
   /// Default 2026-01-01T00:00:00Z.
-  wall_time start{std::chrono::duration_cast<duration>(
-      std::chrono::hours{24} * detail::days_from_civil(2026, 1, 1))};
+  wall_time start{std::chrono::duration_cast<duration>(std::chrono::hours{24} * detail::days_from_civil(2026, 1, 1))};
 
   /// The epoch at a UTC calendar date and time of day. Throws nothing; the date is not checked.
   static constexpr wall_epoch at(int year, unsigned month, unsigned day, duration time_of_day = {}) {
-    return wall_epoch{wall_time{std::chrono::duration_cast<duration>(
-                                    std::chrono::hours{24} * detail::days_from_civil(year, month, day)) +
-                                time_of_day}};
+    return wall_epoch{wall_time{
+        std::chrono::duration_cast<duration>(std::chrono::hours{24} * detail::days_from_civil(year, month, day)) +
+        time_of_day}};
   }
 
   /// The wall time of a virtual instant.
-  [[nodiscard]] constexpr wall_time to_wall(time_point t) const noexcept {
-    return start + t.time_since_epoch();
-  }
+  [[nodiscard]] constexpr wall_time to_wall(time_point t) const noexcept { return start + t.time_since_epoch(); }
   /// Unix time in whole milliseconds (SQS `SentTimestamp`, `ApproximateFirstReceiveTimestamp`).
   [[nodiscard]] constexpr std::int64_t unix_millis(time_point t) const noexcept {
     const auto ns = to_wall(t).time_since_epoch().count();

@@ -51,9 +51,9 @@ private:
 
 /// A structured trace event, as a subscriber receives it.
 struct trace_event {
-  time_point time;                    ///< virtual time of the event
-  std::string_view component;         ///< who emitted it, e.g. `function/orders`
-  std::string_view kind;              ///< what happened, e.g. `invoke`, `throttle`, `complete`
+  time_point time;                     ///< virtual time of the event
+  std::string_view component;          ///< who emitted it, e.g. `function/orders`
+  std::string_view kind;               ///< what happened, e.g. `invoke`, `throttle`, `complete`
   std::span<const trace_field> fields; ///< details, in the emitter's order
 
   /// The field named `key`, or nullptr.
@@ -151,7 +151,7 @@ public:
   /// range of `trace_field` (e.g. `std::array`). `make_fields` is called only when somebody
   /// listens, so an unobserved emission costs one branch.
   template <class MakeFields>
-    requires std::is_invocable_v<MakeFields&>
+  requires std::is_invocable_v<MakeFields&>
   void emit(time_point t, std::string_view component, std::string_view kind, MakeFields&& make_fields) {
     if (!active()) return;
     const auto fields = make_fields();

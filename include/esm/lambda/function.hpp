@@ -47,12 +47,15 @@ public:
   /// Uniform in [lo, hi] (0 ≤ lo ≤ hi).
   [[nodiscard]] static duration_model uniform(duration lo, duration hi) {
     check_non_negative("duration_model::uniform lo", lo);
-    if (hi < lo) throw config_error("duration_model::uniform hi", "[lo, +inf) = [" + esm::to_string(lo) + ", +inf)", esm::to_string(hi));
+    if (hi < lo)
+      throw config_error("duration_model::uniform hi", "[lo, +inf) = [" + esm::to_string(lo) + ", +inf)",
+                         esm::to_string(hi));
     return duration_model{kind::uniform, lo, hi};
   }
   /// Exponential with the given mean (> 0).
   [[nodiscard]] static duration_model exponential(duration mean) {
-    if (mean <= duration::zero()) throw config_error("duration_model::exponential mean", "(0, +inf)", esm::to_string(mean));
+    if (mean <= duration::zero())
+      throw config_error("duration_model::exponential mean", "(0, +inf)", esm::to_string(mean));
     return duration_model{kind::exponential, mean, {}};
   }
   /// Approximately normal (mean ± 6 stddev at most), clamped at zero (mean ≥ 0, stddev ≥ 0).
@@ -80,13 +83,22 @@ public:
   [[nodiscard]] duration sample(random_stream& rng, std::size_t items) const {
     duration base{};
     switch (kind_) {
-    case kind::fixed: base = a_; break;
-    case kind::uniform: base = rng.uniform_duration(a_, b_); break;
-    case kind::exponential: base = rng.exponential_duration(a_); break;
-    case kind::normal:
-      base = duration{static_cast<duration::rep>(rng.normal(static_cast<double>(a_.count()), static_cast<double>(b_.count())))};
+    case kind::fixed:
+      base = a_;
       break;
-    case kind::custom: base = custom_(rng, items); break;
+    case kind::uniform:
+      base = rng.uniform_duration(a_, b_);
+      break;
+    case kind::exponential:
+      base = rng.exponential_duration(a_);
+      break;
+    case kind::normal:
+      base = duration{
+          static_cast<duration::rep>(rng.normal(static_cast<double>(a_.count()), static_cast<double>(b_.count())))};
+      break;
+    case kind::custom:
+      base = custom_(rng, items);
+      break;
     }
     base += per_item_ * static_cast<duration::rep>(items);
     return std::max(base, duration::zero());
@@ -217,10 +229,10 @@ private:
 
 /// Running statistics of durations.
 struct duration_stats {
-  std::uint64_t count = 0; ///< samples
-  duration sum{};          ///< total
+  std::uint64_t count = 0;        ///< samples
+  duration sum{};                 ///< total
   duration min = duration::max(); ///< smallest sample (duration::max() when none)
-  duration max{};          ///< largest sample
+  duration max{};                 ///< largest sample
 
   /// Adds a sample.
   void add(duration d) noexcept {
@@ -237,34 +249,36 @@ struct duration_stats {
 
 /// The function's CloudWatch metrics, cumulative since it was created.
 struct function_metrics {
-  std::uint64_t invocations = 0;  ///< `Invocations`: the handler ran (errors included, throttles excluded)
-  std::uint64_t errors = 0;       ///< `Errors`: function errors and timeouts
-  std::uint64_t timeouts = 0;     ///< the part of `errors` that were timeouts
-  std::uint64_t throttles = 0;    ///< `Throttles`: invocations refused for lack of concurrency
-  std::uint64_t cold_starts = 0;  ///< invocations that started a new execution environment
-  int concurrent_executions = 0;  ///< `ConcurrentExecutions` now
+  std::uint64_t invocations = 0;     ///< `Invocations`: the handler ran (errors included, throttles excluded)
+  std::uint64_t errors = 0;          ///< `Errors`: function errors and timeouts
+  std::uint64_t timeouts = 0;        ///< the part of `errors` that were timeouts
+  std::uint64_t throttles = 0;       ///< `Throttles`: invocations refused for lack of concurrency
+  std::uint64_t cold_starts = 0;     ///< invocations that started a new execution environment
+  int concurrent_executions = 0;     ///< `ConcurrentExecutions` now
   int max_concurrent_executions = 0; ///< `ConcurrentExecutions` maximum so far
-  duration_stats duration;        ///< `Duration`: handler run time (capped at the timeout; init excluded)
-  duration_stats init_duration;   ///< init time of cold starts
+  duration_stats duration;           ///< `Duration`: handler run time (capped at the timeout; init excluded)
+  duration_stats init_duration;      ///< init time of cold starts
 };
 
 /// How one invocation ended; passed to the completion callback of `function::invoke`.
 struct invocation_result {
-  outcome kind = outcome::success;      ///< how it ended
-  int attempt = 1;                      ///< attempt number given to `invoke`
-  time_point start{};                   ///< when `invoke` was called
-  time_point end{};                     ///< when the outcome took effect (= start for a throttle)
-  duration run_time{};                  ///< handler run time, capped at the timeout
-  duration init_duration{};             ///< cold-start init time (0 when warm or throttled)
-  bool cold_start = false;              ///< a new execution environment was started
+  outcome kind = outcome::success;        ///< how it ended
+  int attempt = 1;                        ///< attempt number given to `invoke`
+  time_point start{};                     ///< when `invoke` was called
+  time_point end{};                       ///< when the outcome took effect (= start for a throttle)
+  duration run_time{};                    ///< handler run time, capped at the timeout
+  duration init_duration{};               ///< cold-start init time (0 when warm or throttled)
+  bool cold_start = false;                ///< a new execution environment was started
   std::optional<batch_response> response; ///< what a partial-batch handler returned
-  std::string error_type;               ///< function error: exception type; timeout: `Sandbox.Timedout`; throttle: `TooManyRequestsException`
-  std::string error_message;            ///< human-readable reason
+  std::string
+      error_type; ///< function error: exception type; timeout: `Sandbox.Timedout`; throttle: `TooManyRequestsException`
+  std::string error_message;               ///< human-readable reason
   std::array<char, 36> request_id_chars{}; ///< storage of `request_id()`
 
   /// The request id (UUID-shaped, deterministic for a seed); empty for a throttle.
   [[nodiscard]] std::string_view request_id() const noexcept {
-    return kind == outcome::throttled ? std::string_view{} : std::string_view{request_id_chars.data(), request_id_chars.size()};
+    return kind == outcome::throttled ? std::string_view{}
+                                      : std::string_view{request_id_chars.data(), request_id_chars.size()};
   }
 };
 
@@ -277,10 +291,10 @@ struct invoke_options {
 };
 
 /// A completion callback of `function::invoke`: called once, at the outcome's time, with the
-/// result. Small captures (up to ~40 bytes) are stored without a heap allocation.
+/// result. Captures up to 32 bytes are stored without a heap allocation.
 template <class F>
-concept invocation_callback = std::invocable<std::decay_t<F>&, const invocation_result&> &&
-                              std::move_constructible<std::decay_t<F>>;
+concept invocation_callback = std::invocable < std::decay_t<F>
+&, const invocation_result& > &&std::move_constructible<std::decay_t<F>>;
 
 /// A Lambda function on a simulation. Owns its concurrency, throttles beyond it, models cold
 /// starts and durations, times out invocations, runs handlers and counts metrics. Shared by
@@ -346,7 +360,8 @@ public:
   /// does; throws `usage_error` for `opts.attempt < 1`.
   template <class Event, handler<Event> H, invocation_callback Done>
   bool invoke(Event& event, H& h, Done&& done, invoke_options opts = {}) {
-    if (opts.attempt < 1) throw usage_error("function::invoke: attempt must be >= 1, got " + std::to_string(opts.attempt));
+    if (opts.attempt < 1)
+      throw usage_error("function::invoke: attempt must be >= 1, got " + std::to_string(opts.attempt));
     const std::uint32_t index = allocate_flight();
     flight& f = flights_[index];
     invocation_result& r = f.result;
@@ -498,28 +513,29 @@ private:
 
   template <class Done>
   void schedule_completion(std::uint32_t index, time_point at, Done&& done) {
-    flights_[index].timer = sim_.schedule_at(at, [this, index, cb = std::decay_t<Done>(std::forward<Done>(done))]() mutable {
-      flight& f = flights_[index];
-      const bool ran = f.result.kind != outcome::throttled;
-      if (ran) {
-        release();
-        if (is_error(f.result.kind)) ++metrics_.errors;
-        if (f.result.kind == outcome::timeout) ++metrics_.timeouts;
-        metrics_.duration.add(f.result.run_time);
-        if (cfg_.cold_start) warm_.push_back(sim_.now());
-        sim_.trace().emit(sim_.now(), component_, "complete", [&] {
-          return std::array{trace_field{"request_id", f.result.request_id()},
-                            trace_field{"outcome", to_string(f.result.kind)}, trace_field{"duration", f.result.run_time},
-                            trace_field{"concurrency", running_}};
+    flights_[index].timer =
+        sim_.schedule_at(at, [this, index, cb = std::decay_t<Done>(std::forward<Done>(done))]() mutable {
+          flight& f = flights_[index];
+          const bool ran = f.result.kind != outcome::throttled;
+          if (ran) {
+            release();
+            if (is_error(f.result.kind)) ++metrics_.errors;
+            if (f.result.kind == outcome::timeout) ++metrics_.timeouts;
+            metrics_.duration.add(f.result.run_time);
+            if (cfg_.cold_start) warm_.push_back(sim_.now());
+            sim_.trace().emit(sim_.now(), component_, "complete", [&] {
+              return std::array{trace_field{"request_id", f.result.request_id()},
+                                trace_field{"outcome", to_string(f.result.kind)},
+                                trace_field{"duration", f.result.run_time}, trace_field{"concurrency", running_}};
+            });
+          }
+          struct release_flight {
+            function& fn;
+            std::uint32_t i;
+            ~release_flight() { fn.free_flight(i); }
+          } guard{*this, index};
+          std::invoke(cb, std::as_const(f.result));
         });
-      }
-      struct release_flight {
-        function& fn;
-        std::uint32_t i;
-        ~release_flight() { fn.free_flight(i); }
-      } guard{*this, index};
-      std::invoke(cb, std::as_const(f.result));
-    });
   }
 
   void make_request_id(std::array<char, 36>& out) noexcept {
@@ -553,7 +569,7 @@ private:
   int running_ = 0;
   function_metrics metrics_;
   std::deque<time_point> warm_; // idle environments, oldest first
-  std::deque<flight> flights_; // deque: stable while a completion callback invokes again
+  std::deque<flight> flights_;  // deque: stable while a completion callback invokes again
   std::uint32_t free_flight_ = no_flight;
 };
 

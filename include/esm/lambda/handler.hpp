@@ -83,11 +83,16 @@ enum class outcome : std::uint8_t {
 /// The outcome's name: `success`, `partial`, `function_error`, `timeout`, `throttled`.
 [[nodiscard]] constexpr std::string_view to_string(outcome o) noexcept {
   switch (o) {
-  case outcome::success: return "success";
-  case outcome::partial: return "partial";
-  case outcome::function_error: return "function_error";
-  case outcome::timeout: return "timeout";
-  case outcome::throttled: return "throttled";
+  case outcome::success:
+    return "success";
+  case outcome::partial:
+    return "partial";
+  case outcome::function_error:
+    return "function_error";
+  case outcome::timeout:
+    return "timeout";
+  case outcome::throttled:
+    return "throttled";
   }
   return "unknown";
 }
@@ -105,8 +110,8 @@ class invocation_context {
 public:
   /// A context for a handler starting at `start` with the given limits.
   /// (Built by `esm::function`; tests of handlers may build one directly.)
-  invocation_context(std::string_view function_name, std::string_view request_id, time_point start,
-                     duration timeout, int memory_limit_mb, int attempt) noexcept
+  invocation_context(std::string_view function_name, std::string_view request_id, time_point start, duration timeout,
+                     int memory_limit_mb, int attempt) noexcept
       : function_name_(function_name), request_id_(request_id), start_(start), timeout_(timeout),
         memory_limit_mb_(memory_limit_mb), attempt_(attempt) {}
 
@@ -174,13 +179,12 @@ struct handler_result {
   using type = void;
 };
 template <class H, class Event>
-  requires contextual_handler<H, Event>
+requires contextual_handler<H, Event>
 struct handler_result<H, Event> {
   using type = std::invoke_result_t<H&, Event&, invocation_context&>;
 };
 template <class H, class Event>
-  requires(plain_handler<H, Event> && !contextual_handler<H, Event>)
-struct handler_result<H, Event> {
+requires(plain_handler<H, Event> && !contextual_handler<H, Event>) struct handler_result<H, Event> {
   using type = std::invoke_result_t<H&, Event&>;
 };
 } // namespace detail
@@ -200,9 +204,9 @@ using handler_result_t = typename detail::handler_result<H, Event>::type;
 /// static_assert(!esm::handler<decltype([](const std::string&) {}), int>);       // wrong event
 /// ```
 template <class H, class Event>
-concept handler = (plain_handler<H, Event> || contextual_handler<H, Event>) &&
-                  (std::is_void_v<handler_result_t<H, Event>> ||
-                   std::convertible_to<handler_result_t<H, Event>, batch_response>);
+concept handler = (plain_handler<H, Event> ||
+                   contextual_handler<H, Event>)&&(std::is_void_v<handler_result_t<H, Event>> ||
+                                                   std::convertible_to<handler_result_t<H, Event>, batch_response>);
 
 /// A handler that returns a partial batch response.
 template <class H, class Event>
@@ -210,10 +214,10 @@ concept partial_batch_handler = handler<H, Event> && !std::is_void_v<handler_res
 
 /// What running a handler produced, before the function model applies its timeout.
 struct handler_return {
-  bool threw = false;                       ///< the handler threw
-  std::string error_type;                   ///< the exception's type (demangled), when it threw
-  std::string error_message;                ///< the exception's `what()`, when it threw
-  std::optional<batch_response> response;   ///< what a partial-batch handler returned
+  bool threw = false;                     ///< the handler threw
+  std::string error_type;                 ///< the exception's type (demangled), when it threw
+  std::string error_message;              ///< the exception's `what()`, when it threw
+  std::optional<batch_response> response; ///< what a partial-batch handler returned
 };
 
 namespace detail {
