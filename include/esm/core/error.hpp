@@ -7,6 +7,8 @@
 /// - `config_error` (a `std::invalid_argument`): a parameter outside AWS's documented range.
 /// - `usage_error` (a `std::logic_error`): an API called in a state where it cannot work,
 ///   e.g. scheduling an event in the past.
+/// - `input_error` (a `std::invalid_argument`): bad input at run time (e.g. an empty partition key).
+/// - `throughput_exceeded` (a `std::runtime_error`): a modelled write limit was exceeded.
 /// - `runaway_error` (a `std::runtime_error`): a run that would never end.
 
 #include <concepts>
@@ -66,6 +68,20 @@ private:
 class usage_error : public std::logic_error {
 public:
   using std::logic_error::logic_error;
+};
+
+/// Bad input to a model object at run time, rejected as AWS rejects it (an empty partition key,
+/// a record over 1 MiB, an unknown shard id...). The message says what was wrong.
+class input_error : public std::invalid_argument {
+public:
+  using std::invalid_argument::invalid_argument;
+};
+
+/// A write refused because a source's throughput limit is exceeded (Kinesis
+/// `ProvisionedThroughputExceededException`). Only raised when the source models limits.
+class throughput_exceeded : public std::runtime_error {
+public:
+  using std::runtime_error::runtime_error;
 };
 
 /// A run that would not end: `run_until_idle` executed its event budget without the

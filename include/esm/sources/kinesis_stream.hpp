@@ -1,0 +1,390 @@
+#pragma once
+/// \file esm/sources/kinesis_stream.hpp
+/// A Kinesis data stream (spec §8, §2.8): shards with 128-bit hash-key ranges, MD5 routing of
+/// partition keys (an explicit hash key overrides it), per-shard increasing sequence numbers,
+/// approximate arrival timestamps, `split_shard` / `merge_shards` with lineage, retention, and
+/// optional per-shard write limits. Usable without a poller: `iterator(shard, position)` reads a
+/// shard in a test.
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <esm/core/error.hpp>
+#include <esm/core/simulation.hpp>
+#include <esm/core/time.hpp>
+#include <esm/policies/retention.hpp>
+#include <esm/sources/hash_key.hpp>
+#include <esm/sources/shard.hpp>
+#include <esm/sources/stream_record.hpp>
+
+namespace esm {
+
+/// Which kind of source a type is; pollers and policies check their ranges against it.
+enum class source_kind : std::uint8_t { kinesis, dynamodb, sqs_standard, sqs_fifo };
+
+/// Settings of a Kinesis stream.
+struct kinesis_stream_config {
+  /// `StreamName`: 1–128 characters of `a-z A-Z 0-9 _ . -`. Default `stream`.
+  std::string name = "stream";
+  /// Initial number of shards (`ShardCount`), their hash-key ranges split evenly.
+  /// Range [1, 100000] (AWS's account quota, adjustable). Default 1.
+  int shard_count = 1;
+  /// Retention (`RetentionPeriodHours`): `retention::period(d)` with d in [24h, 8760h], or
+  /// `retention::until_consumed()`. Default 24 h.
+  esm::retention retention = esm::retention::period(std::chrono::hours{24});
+  /// Model the per-shard write limits (1 MiB/s and 1,000 records/s): a put beyond them throws
+  /// `throughput_exceeded`. Default off.
+  bool write_limits = false;
+};
+
+/// What `put` returns (`PutRecord` response).
+struct put_record_result {
+  std::string_view shard_id; ///< `ShardId` of the receiving shard
+  std::uint32_t shard_ordinal; ///< the shard's index in the stream
+  std::uint64_t sequence;    ///< the record's sequence (render with `kinesis_sequence_number`)
+};
+
+/// Counters of a stream.
+struct stream_metrics {
+  std::uint64_t records_put = 0;         ///< records accepted
+  std::uint64_t bytes_put = 0;           ///< payload bytes accepted
+  std::uint64_t records_expired = 0;     ///< records removed by retention (AWS does not count them anywhere)
+  std::uint64_t throughput_exceeded = 0; ///< puts refused by the write limits
+};
+
+/// Identifies a registered reader of a stream (for `retention::until_consumed`).
+enum class reader_id : std::uint32_t {};
+
+/// A Kinesis data stream of records carrying `Payload`. Not thread-safe; not copyable.
+template <class Payload>
+class kinesis_stream {
+public:
+  using payload_type = Payload;                ///< the data blob type
+  using record_type = kinesis_record<Payload>; ///< what shards store
+  using shard_type = stream_shard<record_type>; ///< a shard
+  static constexpr source_kind kind = source_kind::kinesis; ///< for policy range checks
+
+  /// Largest data blob: 1 MiB.
+  static constexpr std::size_t max_record_bytes = 1'048'576;
+  /// Longest partition key: 256 characters.
+  static constexpr std::size_t max_partition_key = 256;
+
+  /// A stream on `sim`. Throws `config_error` for a setting outside AWS's range.
+  kinesis_stream(simulation& sim, kinesis_stream_config cfg) : sim_(sim), cfg_(std::move(cfg)) {
+    validate();
+    const auto n = static_cast<std::uint32_t>(cfg_.shard_count);
+    const hash_key step = div_small(hash_key::max(), n);
+    for (std::uint32_t i = 0; i < n; ++i) {
+      const hash_key start = mul_small(step, i);
+      const hash_key end = i + 1 == n ? hash_key::max() : mul_small(step, i + 1).prev();
+      add_shard({start, end}, {});
+    }
+  }
+  kinesis_stream(const kinesis_stream&) = delete;
+  kinesis_stream& operator=(const kinesis_stream&) = delete;
+
+  /// The settings.
+  [[nodiscard]] const kinesis_stream_config& config() const noexcept { return cfg_; }
+  /// `StreamName`.
+  [[nodiscard]] const std::string& name() const noexcept { return cfg_.name; }
+  /// The simulation it lives on.
+  [[nodiscard]] simulation& sim() const noexcept { return sim_; }
+  /// Counters.
+  [[nodiscard]] const stream_metrics& metrics() const noexcept { return metrics_; }
+
+  /// Every shard ever created, open or closed, in creation order (index = ordinal).
+  [[nodiscard]] std::size_t shard_count() const noexcept { return shards_.size(); }
+  /// The shard with this ordinal.
+  [[nodiscard]] shard_type& shard_at(std::uint32_t ordinal) noexcept { return *shards_[ordinal]; }
+  /// The shard with this ordinal.
+  [[nodiscard]] const shard_type& shard_at(std::uint32_t ordinal) const noexcept { return *shards_[ordinal]; }
+  /// The shard with this id. Throws `input_error` for an unknown id.
+  [[nodiscard]] shard_type& shard(std::string_view shard_id) { return *shards_[ordinal_of(shard_id)]; }
+  /// Ordinals of the open shards, in hash-key order.
+  [[nodiscard]] std::vector<std::uint32_t> open_shards() const {
+    std::vector<std::uint32_t> out;
+    for (const auto& r : routing_) out.push_back(r.ordinal);
+    return out;
+  }
+
+  /// Puts a record (`PutRecord`): routes the partition key through MD5 (or `explicit_hash_key`,
+  /// a decimal 128-bit integer) to the open shard whose range holds it, stamps it with the next
+  /// sequence number and the current time. Throws `input_error` for an empty or > 256-character
+  /// partition key, data over 1 MiB or a malformed explicit hash key, and `throughput_exceeded`
+  /// past the write limits when they are modelled.
+  put_record_result put(std::string partition_key, Payload data, std::optional<std::string_view> explicit_hash_key = {}) {
+    if (partition_key.empty() || partition_key.size() > max_partition_key) {
+      throw input_error("kinesis_stream '" + cfg_.name + "': partition key must be 1-256 characters, got " +
+                        std::to_string(partition_key.size()));
+    }
+    const std::size_t bytes = payload_traits<Payload>::size(data);
+    if (bytes > max_record_bytes) {
+      throw input_error("kinesis_stream '" + cfg_.name + "': record data must be at most 1048576 bytes (1 MiB), got " +
+                        std::to_string(bytes));
+    }
+    hash_key key;
+    if (explicit_hash_key) {
+      const auto parsed = hash_key::parse(*explicit_hash_key);
+      if (!parsed) {
+        throw input_error("kinesis_stream '" + cfg_.name +
+                          "': explicit hash key must be a decimal integer in [0, 2^128 - 1], got '" +
+                          std::string{*explicit_hash_key} + "'");
+      }
+      key = *parsed;
+    } else {
+      key = hash_key::of_partition_key(partition_key);
+    }
+    const std::uint32_t ordinal = route(key);
+    shard_type& s = *shards_[ordinal];
+    if (cfg_.write_limits) charge_write(ordinal, bytes);
+    trim(s);
+    const time_point now = sim_.now();
+    const std::uint64_t seq = ++last_sequence_;
+    s.append(record_type{seq, now, std::move(partition_key), std::move(data)});
+    ++metrics_.records_put;
+    metrics_.bytes_put += bytes;
+    return {s.id(), ordinal, seq};
+  }
+
+  /// Splits an open shard (`SplitShard`) at `new_starting_hash_key`, which must lie in
+  /// (starting, ending] of its range: two children take the two halves, the parent closes and
+  /// stays readable until its records expire. Returns the children's ordinals.
+  std::pair<std::uint32_t, std::uint32_t> split_shard(std::string_view shard_id, hash_key new_starting_hash_key) {
+    const std::uint32_t parent = ordinal_of(shard_id);
+    shard_type& p = *shards_[parent];
+    if (p.closed()) throw input_error("split_shard: shard " + p.id() + " is closed");
+    const auto range = p.range();
+    if (!(range.starting < new_starting_hash_key && new_starting_hash_key <= range.ending)) {
+      throw input_error("split_shard: new starting hash key " + new_starting_hash_key.to_string() +
+                        " must be in (" + range.starting.to_string() + ", " + range.ending.to_string() + "] for " +
+                        p.id());
+    }
+    const auto a = add_shard({range.starting, new_starting_hash_key.prev()}, {parent});
+    const auto b = add_shard({new_starting_hash_key, range.ending}, {parent});
+    close(parent, {a, b});
+    return {a, b};
+  }
+
+  /// Splits an open shard in the middle of its range.
+  std::pair<std::uint32_t, std::uint32_t> split_shard(std::string_view shard_id) {
+    const auto range = shard(shard_id).range();
+    return split_shard(shard_id, hash_key::midpoint(range.starting, range.ending).next());
+  }
+
+  /// Merges two open shards with adjacent ranges (`MergeShards`): one child takes the union,
+  /// both parents close and stay readable until their records expire. Returns the child's ordinal.
+  std::uint32_t merge_shards(std::string_view shard_id, std::string_view adjacent_shard_id) {
+    const std::uint32_t a = ordinal_of(shard_id);
+    const std::uint32_t b = ordinal_of(adjacent_shard_id);
+    shard_type& sa = *shards_[a];
+    shard_type& sb = *shards_[b];
+    if (a == b || sa.closed() || sb.closed()) {
+      throw input_error("merge_shards: " + sa.id() + " and " + sb.id() + " must be two different open shards");
+    }
+    const bool a_first = sa.range().ending.next() == sb.range().starting && sa.range().ending != hash_key::max();
+    const bool b_first = sb.range().ending.next() == sa.range().starting && sb.range().ending != hash_key::max();
+    if (!a_first && !b_first) {
+      throw input_error("merge_shards: " + sa.id() + " and " + sb.id() + " do not have adjacent hash-key ranges");
+    }
+    const hash_key_range merged = a_first ? hash_key_range{sa.range().starting, sb.range().ending}
+                                          : hash_key_range{sb.range().starting, sa.range().ending};
+    const auto child = add_shard(merged, {a, b});
+    close(a, {child});
+    close(b, {child});
+    return child;
+  }
+
+  /// Reads a shard without a poller (`GetShardIterator` + `GetRecords`).
+  class iterator {
+  public:
+    /// Up to `limit` records from the current position (10,000 at most, as `GetRecords`); the
+    /// pointers stay valid until retention trims those records. A position that retention has
+    /// passed resumes at the oldest retained record.
+    std::vector<const record_type*> next(std::size_t limit = 10'000) {
+      stream_->trim(*shard_);
+      position_ = std::max(position_, shard_->begin_position());
+      std::vector<const record_type*> out;
+      const std::uint64_t end = std::min<std::uint64_t>(shard_->end_position(), position_ + std::min<std::size_t>(limit, 10'000));
+      out.reserve(static_cast<std::size_t>(end - position_));
+      for (; position_ < end; ++position_) out.push_back(&shard_->at(position_));
+      return out;
+    }
+    /// True when the shard is closed and every record has been read (`NextShardIterator` null).
+    [[nodiscard]] bool at_end() const noexcept { return shard_->closed() && position_ >= shard_->end_position(); }
+    /// The shard being read.
+    [[nodiscard]] const shard_type& shard() const noexcept { return *shard_; }
+    /// The position of the next record to read.
+    [[nodiscard]] std::uint64_t position() const noexcept { return position_; }
+
+  private:
+    friend class kinesis_stream;
+    iterator(kinesis_stream& s, shard_type& sh, std::uint64_t pos) : stream_(&s), shard_(&sh), position_(pos) {}
+    kinesis_stream* stream_;
+    shard_type* shard_;
+    std::uint64_t position_;
+  };
+
+  /// An iterator on a shard from a starting position. Throws `input_error` for an unknown shard.
+  [[nodiscard]] iterator iterator_at(std::string_view shard_id, starting_position from) {
+    shard_type& s = shard(shard_id);
+    trim(s);
+    return iterator{*this, s, s.start_of(from)};
+  }
+
+  // --- readers (retention::until_consumed) ----------------------------------------------------
+
+  /// Registers a reader whose checkpoints hold records back under `until_consumed` retention.
+  reader_id register_reader() {
+    readers_.push_back(reader_state{true, {}});
+    return reader_id{static_cast<std::uint32_t>(readers_.size() - 1)};
+  }
+  /// Ends a reader's hold on records.
+  void unregister_reader(reader_id r) noexcept { readers_[static_cast<std::size_t>(r)].active = false; }
+  /// The reader has processed every record of the shard before `position`.
+  void checkpoint(reader_id r, std::uint32_t shard_ordinal, std::uint64_t position) {
+    auto& cps = readers_[static_cast<std::size_t>(r)].positions;
+    if (cps.size() <= shard_ordinal) cps.resize(shard_ordinal + 1, 0);
+    cps[shard_ordinal] = std::max(cps[shard_ordinal], position);
+    if (cfg_.retention.is_until_consumed()) trim(*shards_[shard_ordinal]);
+  }
+  /// Applies retention to a shard now (also done on every put, read and checkpoint).
+  void trim(shard_type& s) {
+    std::size_t n = 0;
+    if (cfg_.retention.is_until_consumed()) {
+      std::optional<std::uint64_t> consumed;
+      for (const auto& r : readers_) {
+        if (!r.active) continue;
+        const std::uint64_t p = s.ordinal() < r.positions.size() ? r.positions[s.ordinal()] : 0;
+        consumed = consumed ? std::min(*consumed, p) : p;
+      }
+      if (!consumed) return;
+      const std::uint64_t keep_from = *consumed;
+      std::uint64_t pos = s.begin_position();
+      n = s.trim_while([&](const record_type&) { return pos++ < keep_from; });
+    } else {
+      const time_point now = sim_.now();
+      const duration period = cfg_.retention.period();
+      if (now.time_since_epoch() < period) return;
+      const time_point oldest_kept = now - period;
+      n = s.trim_while([&](const record_type& r) { return r.arrival < oldest_kept; });
+    }
+    metrics_.records_expired += n;
+  }
+
+private:
+  struct route_entry {
+    hash_key_range range;
+    std::uint32_t ordinal;
+  };
+  struct write_bucket {
+    std::int64_t second = -1;
+    std::uint32_t records = 0;
+    std::uint64_t bytes = 0;
+  };
+  struct reader_state {
+    bool active;
+    std::vector<std::uint64_t> positions;
+  };
+
+  void validate() const {
+    const auto& n = cfg_.name;
+    const bool ok = !n.empty() && n.size() <= 128 && std::all_of(n.begin(), n.end(), [](char c) {
+      return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '.' ||
+             c == '-';
+    });
+    if (!ok) throw config_error("name", "1-128 characters of [a-zA-Z0-9_.-]", "'" + n + "'", "kinesis_stream");
+    const std::string where = "kinesis_stream '" + n + "'";
+    detail::check_range("shard_count", cfg_.shard_count, 1, 100'000, where);
+    if (!cfg_.retention.is_until_consumed()) {
+      detail::check_range<duration>("retention", cfg_.retention.period(), std::chrono::hours{24},
+                                    std::chrono::hours{8760}, where);
+    }
+  }
+
+  std::uint32_t add_shard(hash_key_range range, std::vector<std::uint32_t> parents) {
+    const auto ordinal = static_cast<std::uint32_t>(shards_.size());
+    shards_.push_back(std::make_unique<shard_type>(make_shard_id(ordinal), ordinal, range, std::move(parents), sim_.now()));
+    writes_.emplace_back();
+    // Keep the routing table of open shards sorted by range.
+    const auto pos = std::lower_bound(routing_.begin(), routing_.end(), range.starting,
+                                      [](const route_entry& e, const hash_key& k) { return e.range.starting < k; });
+    routing_.insert(pos, route_entry{range, ordinal});
+    return ordinal;
+  }
+
+  void close(std::uint32_t ordinal, std::vector<std::uint32_t> children) {
+    shards_[ordinal]->close(sim_.now(), std::move(children));
+    std::erase_if(routing_, [ordinal](const route_entry& e) { return e.ordinal == ordinal; });
+  }
+
+  std::uint32_t route(hash_key key) const noexcept {
+    // The last open shard whose range starts at or before key; the ranges cover the key space.
+    auto it = std::upper_bound(routing_.begin(), routing_.end(), key,
+                               [](const hash_key& k, const route_entry& e) { return k < e.range.starting; });
+    return std::prev(it)->ordinal;
+  }
+
+  std::uint32_t ordinal_of(std::string_view shard_id) const {
+    for (const auto& s : shards_)
+      if (s->id() == shard_id) return s->ordinal();
+    throw input_error("kinesis_stream '" + cfg_.name + "': unknown shard id '" + std::string{shard_id} + "'");
+  }
+
+  void charge_write(std::uint32_t ordinal, std::size_t bytes) {
+    auto& b = writes_[ordinal];
+    const std::int64_t second = std::chrono::duration_cast<std::chrono::seconds>(sim_.now().time_since_epoch()).count();
+    if (b.second != second) b = write_bucket{second, 0, 0};
+    if (b.records + 1 > 1000 || b.bytes + bytes > 1'048'576) {
+      ++metrics_.throughput_exceeded;
+      throw throughput_exceeded("ProvisionedThroughputExceededException: shard " + shards_[ordinal]->id() + " of '" +
+                                cfg_.name + "' already took " + std::to_string(b.records) + " records and " +
+                                std::to_string(b.bytes) + " bytes in the second starting at " +
+                                esm::to_string(time_point{std::chrono::seconds{second}}) +
+                                "; the limit is 1000 records/s and 1 MiB/s per shard");
+    }
+    ++b.records;
+    b.bytes += bytes;
+  }
+
+  // 128-bit helpers on 32-bit limbs (no __int128 needed).
+  static hash_key div_small(hash_key v, std::uint32_t d) noexcept {
+    std::uint32_t limbs[4] = {static_cast<std::uint32_t>(v.hi >> 32), static_cast<std::uint32_t>(v.hi),
+                              static_cast<std::uint32_t>(v.lo >> 32), static_cast<std::uint32_t>(v.lo)};
+    std::uint64_t rem = 0;
+    for (auto& limb : limbs) {
+      const std::uint64_t cur = (rem << 32) | limb;
+      limb = static_cast<std::uint32_t>(cur / d);
+      rem = cur % d;
+    }
+    return {(std::uint64_t{limbs[0]} << 32) | limbs[1], (std::uint64_t{limbs[2]} << 32) | limbs[3]};
+  }
+  static hash_key mul_small(hash_key v, std::uint32_t m) noexcept {
+    std::uint32_t limbs[4] = {static_cast<std::uint32_t>(v.hi >> 32), static_cast<std::uint32_t>(v.hi),
+                              static_cast<std::uint32_t>(v.lo >> 32), static_cast<std::uint32_t>(v.lo)};
+    std::uint64_t carry = 0;
+    for (int i = 3; i >= 0; --i) {
+      const std::uint64_t cur = std::uint64_t{limbs[i]} * m + carry;
+      limbs[i] = static_cast<std::uint32_t>(cur);
+      carry = cur >> 32;
+    }
+    return {(std::uint64_t{limbs[0]} << 32) | limbs[1], (std::uint64_t{limbs[2]} << 32) | limbs[3]};
+  }
+
+  simulation& sim_;
+  kinesis_stream_config cfg_;
+  std::vector<std::unique_ptr<shard_type>> shards_;
+  std::vector<route_entry> routing_;
+  std::vector<write_bucket> writes_;
+  std::vector<reader_state> readers_;
+  std::uint64_t last_sequence_ = 0;
+  stream_metrics metrics_;
+};
+
+} // namespace esm
