@@ -115,7 +115,8 @@ constexpr void compress(state& s, const char* block) noexcept {
 
   // Whole blocks straight from the input.
   const std::size_t size = data.size();
-  const std::size_t full = size - size % 64;
+  const std::size_t rest = size % 64; // bytes after the last whole block, 0..63
+  const std::size_t full = size - rest;
   for (std::size_t off = 0; off < full; off += 64) {
     md5_impl::compress(s, data.data() + off);
   }
@@ -123,7 +124,6 @@ constexpr void compress(state& s, const char* block) noexcept {
   // The tail, the 0x80 marker, zero fill and the 64-bit little-endian bit length: one block when
   // the tail leaves room for the 9 marker/length bytes (tail <= 55), otherwise two.
   std::array<char, 128> tail{};
-  const std::size_t rest = size - full;
   for (std::size_t i = 0; i < rest; ++i) {
     tail[i] = data[full + i];
   }

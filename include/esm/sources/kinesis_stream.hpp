@@ -18,6 +18,7 @@
 
 #include <esm/core/error.hpp>
 #include <esm/core/simulation.hpp>
+#include <esm/core/source_kind.hpp>
 #include <esm/core/time.hpp>
 #include <esm/policies/retention.hpp>
 #include <esm/sources/hash_key.hpp>
@@ -25,9 +26,6 @@
 #include <esm/sources/stream_record.hpp>
 
 namespace esm {
-
-/// Which kind of source a type is; pollers and policies check their ranges against it.
-enum class source_kind : std::uint8_t { kinesis, dynamodb, sqs_standard, sqs_fifo };
 
 /// Settings of a Kinesis stream.
 struct kinesis_stream_config {
@@ -58,9 +56,6 @@ struct stream_metrics {
   std::uint64_t records_expired = 0;     ///< records removed by retention (AWS does not count them anywhere)
   std::uint64_t throughput_exceeded = 0; ///< puts refused by the write limits
 };
-
-/// Identifies a registered reader of a stream (for `retention::until_consumed`).
-enum class reader_id : std::uint32_t {};
 
 /// A Kinesis data stream of records carrying `Payload`. Not thread-safe; not copyable.
 template <class Payload>
@@ -150,6 +145,7 @@ public:
     s.append(record_type{seq, now, std::move(partition_key), std::move(data)});
     ++metrics_.records_put;
     metrics_.bytes_put += bytes;
+    for (auto* l : listeners_) l->on_records(ordinal);
     return {s.id(), ordinal, seq};
   }
 
@@ -238,6 +234,22 @@ public:
     return iterator{*this, s, s.start_of(from)};
   }
 
+  /// `arn:aws:kinesis:us-east-1:123456789012:stream/<name>` (a fixed account and region).
+  [[nodiscard]] std::string arn() const { return "arn:aws:kinesis:us-east-1:123456789012:stream/" + cfg_.name; }
+  /// Renders a sequence as this source does (56 digits).
+  [[nodiscard]] static std::string sequence_text(std::uint64_t seq) { return kinesis_sequence_number(seq); }
+  /// Parses a sequence number of this source; nullopt when malformed.
+  [[nodiscard]] static std::optional<std::uint64_t> parse_sequence(std::string_view text) noexcept {
+    return parse_kinesis_sequence_number(text);
+  }
+  /// How often an idle shard is polled: once per second (spec §2.1).
+  static constexpr duration poll_interval = std::chrono::seconds{1};
+
+  /// Adds a listener (a poller). It must be removed before it is destroyed.
+  void add_listener(stream_listener* l) { listeners_.push_back(l); }
+  /// Removes a listener.
+  void remove_listener(stream_listener* l) noexcept { std::erase(listeners_, l); }
+
   // --- readers (retention::until_consumed) ----------------------------------------------------
 
   /// Registers a reader whose checkpoints hold records back under `until_consumed` retention.
@@ -322,6 +334,7 @@ private:
   void close(std::uint32_t ordinal, std::vector<std::uint32_t> children) {
     shards_[ordinal]->close(sim_.now(), std::move(children));
     std::erase_if(routing_, [ordinal](const route_entry& e) { return e.ordinal == ordinal; });
+    for (auto* l : listeners_) l->on_shard_closed(ordinal);
   }
 
   std::uint32_t route(hash_key key) const noexcept {
@@ -383,6 +396,7 @@ private:
   std::vector<route_entry> routing_;
   std::vector<write_bucket> writes_;
   std::vector<reader_state> readers_;
+  std::vector<stream_listener*> listeners_;
   std::uint64_t last_sequence_ = 0;
   stream_metrics metrics_;
 };

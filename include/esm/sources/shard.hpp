@@ -158,6 +158,25 @@ private:
   std::uint64_t base_ = 0;
 };
 
+/// Identifies a registered reader of a stream (for `retention::until_consumed`).
+enum class reader_id : std::uint32_t {};
+
+/// Receives a stream's notifications (a poller listens so that it needs no idle polling events).
+/// Called synchronously from `put`, `split_shard` and `merge_shards`.
+class stream_listener {
+public:
+  /// Records were appended to the shard with this ordinal.
+  virtual void on_records(std::uint32_t shard_ordinal) = 0;
+  /// The shard with this ordinal was closed (split or merged); its children exist already.
+  virtual void on_shard_closed(std::uint32_t shard_ordinal) = 0;
+
+protected:
+  stream_listener() = default;
+  stream_listener(const stream_listener&) = default;
+  stream_listener& operator=(const stream_listener&) = default;
+  ~stream_listener() = default;
+};
+
 /// Formats a shard id as AWS does: `shardId-` and 12 digits.
 [[nodiscard]] inline std::string make_shard_id(std::uint32_t ordinal) {
   std::string digits = std::to_string(ordinal);

@@ -49,6 +49,10 @@ struct kinesis_record {
 
   /// The sequence number as Kinesis renders it: 56 decimal digits (`49…`).
   [[nodiscard]] std::string sequence_number() const;
+  /// The key that orders records for parallelization: the partition key.
+  [[nodiscard]] std::string_view ordering_key() const noexcept { return partition_key; }
+  /// Bytes the record counts for in a batch (data and partition key).
+  [[nodiscard]] std::size_t bytes() const noexcept { return payload_traits<Payload>::size(data) + partition_key.size(); }
 };
 
 namespace detail {

@@ -1,0 +1,666 @@
+// Tests of esm/pollers/stream_poller.hpp with a Kinesis stream (and the stream policies).
+// Each test names the section of aws-esm-semantics.md whose behaviour it checks.
+#include <esm/pollers/stream_poller.hpp>
+#include <esm/sources/kinesis_stream.hpp>
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "support/catch.hpp"
+
+using namespace std::chrono_literals;
+using esm::time_point;
+using kstream = esm::kinesis_stream<std::string>;
+using kbatch = esm::stream_batch<kstream::record_type>;
+
+namespace {
+
+time_point at(esm::duration d) { return time_point{} + d; }
+
+/// What a handler saw: one entry per invocation.
+struct invocation {
+  time_point time;
+  std::string shard;
+  std::vector<std::string> data;
+  int attempt;
+};
+
+struct journal {
+  std::vector<invocation> calls;
+  std::vector<esm::stream_failure_record> failures;
+
+  void record(const kbatch& b, esm::invocation_context& ctx) {
+    invocation inv{ctx.start_time(), b.shard_id(), {}, ctx.attempt()};
+    for (const auto& r : b) inv.data.push_back(r.data);
+    calls.push_back(std::move(inv));
+  }
+  std::vector<std::size_t> sizes() const {
+    std::vector<std::size_t> out;
+    for (const auto& c : calls) out.push_back(c.data.size());
+    return out;
+  }
+  std::vector<std::string> all_data() const {
+    std::vector<std::string> out;
+    for (const auto& c : calls) out.insert(out.end(), c.data.begin(), c.data.end());
+    return out;
+  }
+  auto destination() {
+    return esm::on_failure{[this](const esm::stream_failure_record& r) { failures.push_back(r); }};
+  }
+};
+
+void put_n(kstream& s, int n, const std::string& key = "k", int from = 0) {
+  for (int i = from; i < from + n; ++i) s.put(key, std::to_string(i));
+}
+
+std::string config_error_of(auto&& make) {
+  try {
+    make();
+  } catch (const esm::config_error& e) {
+    return e.what();
+  }
+  return "no config_error";
+}
+
+} // namespace
+
+TEST_CASE("stream mapping config: every parameter at both ends and one step outside (§1)",
+          "[pollers][stream][config][spec-1]") {
+  esm::simulation sim;
+  kstream s{sim, {}};
+  esm::function fn{sim, {.name = "f"}};
+  auto h = [](const kbatch&) {};
+  auto make = [&](auto... p) { esm::stream_poller poller{s, fn, h, p...}; };
+  CHECK_NOTHROW(make(esm::batching{.batch_size = 1}));
+  CHECK_NOTHROW(make(esm::batching{.batch_size = 10'000}));
+  CHECK(config_error_of([&] { make(esm::batching{.batch_size = 0}); }) ==
+        "batch_size must be in [1, 10000] for a kinesis event source mapping, got 0");
+  CHECK_THROWS_AS(make(esm::batching{.batch_size = 10'001}), esm::config_error);
+  CHECK_NOTHROW(make(esm::batching{.window = 0s}));
+  CHECK_NOTHROW(make(esm::batching{.window = 300s}));
+  CHECK_THROWS_AS(make(esm::batching{.window = 301s}), esm::config_error);
+  CHECK_THROWS_AS(make(esm::batching{.window = -1s}), esm::config_error);
+  CHECK_THROWS_AS(make(esm::batching{.window = 1500ms}), esm::config_error);
+  CHECK_NOTHROW(make(esm::parallelization{.factor = 1}));
+  CHECK_NOTHROW(make(esm::parallelization{.factor = 10}));
+  CHECK(config_error_of([&] { make(esm::parallelization{.factor = 11}); }) ==
+        "parallelization_factor must be in [1, 10] for a stream event source mapping, got 11");
+  CHECK_THROWS_AS(make(esm::parallelization{.factor = 0}), esm::config_error);
+  CHECK_NOTHROW(make(esm::stream_retry{.max_attempts = -1}));
+  CHECK_NOTHROW(make(esm::stream_retry{.max_attempts = 0}));
+  CHECK_NOTHROW(make(esm::stream_retry{.max_attempts = 10'000}));
+  CHECK_THROWS_AS(make(esm::stream_retry{.max_attempts = 10'001}), esm::config_error);
+  CHECK_THROWS_AS(make(esm::stream_retry{.max_attempts = -2}), esm::config_error);
+  CHECK_NOTHROW(make(esm::stream_retry{.max_record_age = -1s}));
+  CHECK_NOTHROW(make(esm::stream_retry{.max_record_age = 60s}));
+  CHECK_NOTHROW(make(esm::stream_retry{.max_record_age = 604'800s}));
+  CHECK(config_error_of([&] { make(esm::stream_retry{.max_record_age = 59s}); }) ==
+        "max_record_age must be -1s (infinite) or whole seconds in [60s, 604800s] for a stream event source "
+        "mapping, got 59s");
+  CHECK_THROWS_AS(make(esm::stream_retry{.max_record_age = 0s}), esm::config_error);
+  CHECK_THROWS_AS(make(esm::stream_retry{.max_record_age = 604'801s}), esm::config_error);
+  CHECK_NOTHROW(make(esm::stream_options{.start = esm::starting_position::latest()}));
+  CHECK_NOTHROW(make(esm::stream_options{.start = esm::starting_position::at_timestamp(sim.now())}));
+  CHECK_THROWS_AS(make(esm::stream_options{.start = esm::starting_position::at_timestamp(sim.now() + 1s)}),
+                  esm::config_error);
+  CHECK_THROWS_AS(make(esm::stream_options{.start = esm::starting_position::at_sequence_number(1)}), esm::config_error);
+}
+
+TEST_CASE("policies are found by concept in any order; each concept has negative checks", "[pollers][stream][policies]") {
+  STATIC_REQUIRE(esm::batching_policy<esm::batching>);
+  STATIC_REQUIRE(!esm::batching_policy<esm::parallelization>);
+  STATIC_REQUIRE(esm::parallelization_policy<esm::parallelization>);
+  STATIC_REQUIRE(!esm::parallelization_policy<esm::batching>);
+  STATIC_REQUIRE(esm::stream_retry_policy<esm::stream_retry>);
+  STATIC_REQUIRE(!esm::stream_retry_policy<esm::batching>);
+  STATIC_REQUIRE(esm::failure_destination<esm::on_failure<void (*)(const esm::stream_failure_record&)>>);
+  STATIC_REQUIRE(!esm::failure_destination<esm::stream_retry>);
+  STATIC_REQUIRE(!esm::failure_destination<int>);
+
+  esm::simulation sim;
+  kstream s{sim, {}};
+  esm::function fn{sim, {.name = "f"}};
+  journal j;
+  auto h = [&](const kbatch& b, esm::invocation_context& ctx) { j.record(b, ctx); };
+  esm::stream_poller a{s, fn, h, esm::stream_retry{.max_attempts = 1}, esm::batching{.batch_size = 2}};
+  esm::stream_poller b{s, fn, h, esm::batching{.batch_size = 2}, esm::stream_retry{.max_attempts = 1}};
+  CHECK(a.batch_size() == 2);
+  CHECK(b.batch_size() == 2);
+  esm::stream_poller c{s, fn, h};
+  CHECK(c.batch_size() == 100); // AWS default for streams
+}
+
+TEST_CASE("an idle Kinesis shard is polled once per second (§2.1)", "[pollers][stream][spec-2.1]") {
+  esm::simulation sim;
+  kstream s{sim, {}};
+  esm::function fn{sim, {.name = "f"}};
+  journal j;
+  esm::stream_poller poller{s, fn, [&](const kbatch& b, esm::invocation_context& ctx) { j.record(b, ctx); }};
+  sim.advance_to(at(300ms));
+  s.put("k", "a");
+  sim.run_until_idle();
+  REQUIRE(j.calls.size() == 1);
+  CHECK(j.calls[0].time == at(1s)); // the next of the once-a-second polls
+  sim.advance_to(at(5500ms));
+  s.put("k", "b");
+  sim.run_until_idle();
+  REQUIRE(j.calls.size() == 2);
+  // Polls continue once per second from the last one (at 1.01 s, when the batch completed).
+  CHECK(j.calls[1].time == at(6010ms));
+  CHECK(poller.metrics().polled_event_count == 2);
+  CHECK(poller.last_processing_result() == "OK");
+}
+
+TEST_CASE("a backlogged shard is read continuously, one batch at a time, in order (§2.1)",
+          "[pollers][stream][spec-2.1]") {
+  esm::simulation sim;
+  kstream s{sim, {}};
+  esm::function fn{sim, {.name = "f", .default_duration = esm::duration_model::fixed(100ms)}};
+  journal j;
+  put_n(s, 250);
+  esm::stream_poller poller{s, fn, [&](const kbatch& b, esm::invocation_context& ctx) { j.record(b, ctx); }};
+  sim.run_until_idle();
+  CHECK(j.sizes() == std::vector<std::size_t>{100, 100, 50});
+  CHECK(j.calls[0].time == at(0s));
+  CHECK(j.calls[1].time == at(100ms)); // right after the previous batch completes
+  CHECK(j.calls[2].time == at(200ms));
+  std::vector<std::string> expected;
+  for (int i = 0; i < 250; ++i) expected.push_back(std::to_string(i));
+  CHECK(j.all_data() == expected);
+  CHECK(poller.metrics().max_concurrency == 1); // one batch per shard in flight by default
+  CHECK(poller.metrics().invoked_event_count == 250);
+  CHECK(poller.metrics().processed_event_count == 250);
+  CHECK(poller.checkpoint(0) == 250);
+}
+
+TEST_CASE("each shard is polled independently: concurrency follows the shard count (§2.1)",
+          "[pollers][stream][spec-2.1]") {
+  esm::simulation sim;
+  kstream s{sim, {.shard_count = 4}};
+  esm::function fn{sim, {.name = "f", .default_duration = esm::duration_model::fixed(1s)}};
+  for (int i = 0; i < 400; ++i) s.put("key-" + std::to_string(i), std::to_string(i));
+  std::map<std::string, std::vector<int>> per_shard;
+  esm::stream_poller poller{s, fn, [&](const kbatch& b) {
+                              for (const auto& r : b) per_shard[b.shard_id()].push_back(std::stoi(r.data));
+                            },
+                            esm::batching{.batch_size = 10}};
+  sim.run_until_idle();
+  CHECK(poller.metrics().max_concurrency == 4);
+  CHECK(per_shard.size() == 4);
+  std::size_t total = 0;
+  for (const auto& [shard, values] : per_shard) {
+    CHECK(std::is_sorted(values.begin(), values.end())); // in order within a shard
+    total += values.size();
+  }
+  CHECK(total == 400);
+}
+
+TEST_CASE("batches are cut at BatchSize, at the window, or at 6 MB (§1)", "[pollers][stream][spec-1]") {
+  SECTION("the window: records gathered until it expires, unless the batch fills first") {
+    esm::simulation sim;
+    kstream s{sim, {}};
+    esm::function fn{sim, {.name = "f"}};
+    journal j;
+    esm::stream_poller poller{s, fn, [&](const kbatch& b, esm::invocation_context& ctx) { j.record(b, ctx); },
+                              esm::batching{.batch_size = 5, .window = 3s}};
+    s.put("k", "a");
+    sim.advance_to(at(1s));
+    s.put("k", "b");
+    sim.advance_to(at(2500ms));
+    s.put("k", "c");
+    sim.run_until_idle();
+    REQUIRE(j.calls.size() == 1);
+    CHECK(j.calls[0].time == at(3s));
+    CHECK(j.calls[0].data == std::vector<std::string>{"a", "b", "c"});
+    // The next window starts when that invoke completes (at 3.01 s); a full batch goes at the
+    // next poll (4.01 s), not at the end of the window (6.01 s).
+    sim.advance_to(at(4s));
+    put_n(s, 5);
+    sim.run_until_idle();
+    REQUIRE(j.calls.size() == 2);
+    CHECK(j.calls[1].time == at(4010ms));
+    CHECK(j.calls[1].data.size() == 5);
+  }
+  SECTION("the 6 MB payload of a synchronous invoke") {
+    esm::simulation sim;
+    kstream s{sim, {}};
+    esm::function fn{sim, {.name = "f"}};
+    journal j;
+    for (int i = 0; i < 14; ++i) s.put("k", std::string(1'000'000, 'x'));
+    esm::stream_poller poller{s, fn, [&](const kbatch& b, esm::invocation_context& ctx) { j.record(b, ctx); }};
+    sim.run_until_idle();
+    CHECK(j.sizes() == std::vector<std::size_t>{6, 6, 2});
+  }
+}
+
+TEST_CASE("a failing batch blocks its shard while retries are infinite (§2.2)", "[pollers][stream][spec-2.2]") {
+  esm::simulation sim;
+  kstream s{sim, {}};
+  esm::function fn{sim, {.name = "f", .default_duration = esm::duration_model::fixed(1s)}};
+  put_n(s, 5);
+  int calls = 0;
+  std::vector<std::string> seen;
+  esm::stream_poller poller{s, fn,
+                            [&](const kbatch& b) {
+                              ++calls;
+                              for (const auto& r : b) seen.push_back(r.data);
+                              throw std::runtime_error("poison");
+                            },
+                            esm::batching{.batch_size = 2}};
+  sim.run_for(1min);
+  CHECK(calls == 61); // retried back to back, one second each: at 0, 1, ..., 60 s
+  CHECK(seen.size() == 122);
+  CHECK(std::count(seen.begin(), seen.end(), "2") == 0); // later records never reach the function
+  CHECK(poller.checkpoint(0) == 0);
+  CHECK(poller.last_processing_result() == "PROBLEM: Function call failed");
+  CHECK(poller.metrics().retries == 60);
+  CHECK(poller.metrics().dropped_event_count == 0);
+}
+
+TEST_CASE("MaximumRetryAttempts N means N + 1 invocations, then discard to OnFailure and move on (§2.3, §2.6)",
+          "[pollers][stream][spec-2.3][spec-2.6]") {
+  esm::simulation sim;
+  kstream s{sim, {.name = "orders"}};
+  esm::function fn{sim, {.name = "f"}};
+  journal j;
+  put_n(s, 3);
+  const auto first_seq = s.shard_at(0).at(0).sequence;
+  const auto last_seq = s.shard_at(0).at(1).sequence;
+  esm::stream_poller poller{s, fn,
+                            [&](const kbatch& b, esm::invocation_context& ctx) {
+                              j.record(b, ctx);
+                              if (b.front().data == "0") throw std::runtime_error("bad");
+                            },
+                            esm::batching{.batch_size = 2}, esm::stream_retry{.max_attempts = 2}, j.destination()};
+  sim.run_until_idle();
+  REQUIRE(j.calls.size() == 4);
+  CHECK(j.calls[0].attempt == 1);
+  CHECK(j.calls[2].attempt == 3);
+  CHECK(j.calls[3].data == std::vector<std::string>{"2"}); // the shard moved on
+  REQUIRE(j.failures.size() == 1);
+  const auto& f = j.failures[0];
+  CHECK(f.condition == esm::discard_condition::retry_attempts_exhausted);
+  CHECK(std::string{esm::to_string(f.condition)} == "RetryAttemptsExhausted");
+  CHECK(f.approximate_invoke_count == 3);
+  CHECK(f.batch_info.shard_id == "shardId-000000000000");
+  CHECK(f.batch_info.batch_size == 2);
+  CHECK(f.batch_info.start_sequence_number == esm::kinesis_sequence_number(first_seq));
+  CHECK(f.batch_info.end_sequence_number == esm::kinesis_sequence_number(last_seq));
+  CHECK(f.batch_info.stream_arn == "arn:aws:kinesis:us-east-1:123456789012:stream/orders");
+  CHECK(f.batch_info.approximate_arrival_of_first_record == at(0s));
+  REQUIRE(f.response_context.has_value());
+  CHECK(f.response_context->function_error == "Unhandled");
+  CHECK(f.request_id.size() == 36);
+  CHECK(f.function_name == "f");
+  const auto& m = poller.metrics();
+  CHECK(m.on_failure_destination_delivered_event_count == 2);
+  CHECK(m.dropped_event_count == 0);
+  CHECK(m.invoked_event_count == 7);
+  CHECK(m.failed_invoke_event_count == 6);
+  CHECK(m.processed_event_count == 1);
+  CHECK(poller.checkpoint(0) == 3);
+}
+
+TEST_CASE("without a destination, discarded records count as dropped (§2.3, §6)", "[pollers][stream][spec-2.3][spec-6]") {
+  esm::simulation sim;
+  kstream s{sim, {}};
+  esm::function fn{sim, {.name = "f"}};
+  put_n(s, 4);
+  esm::stream_poller poller{s, fn, [](const kbatch&) { throw std::runtime_error("x"); },
+                            esm::stream_retry{.max_attempts = 0}};
+  sim.run_until_idle();
+  CHECK(poller.metrics().dropped_event_count == 4);
+  CHECK(poller.metrics().batches == 1);
+}
+
+TEST_CASE("a destination that refuses delivery counts the records as dropped (§6)", "[pollers][stream][spec-6]") {
+  esm::simulation sim;
+  kstream s{sim, {}};
+  esm::function fn{sim, {.name = "f"}};
+  put_n(s, 2);
+  esm::stream_poller poller{s, fn, [](const kbatch&) { throw std::runtime_error("x"); },
+                            esm::stream_retry{.max_attempts = 0},
+                            esm::on_failure{[](const esm::stream_failure_record&) { return false; }}};
+  sim.run_until_idle();
+  CHECK(poller.metrics().dropped_event_count == 2);
+  CHECK(poller.metrics().destination_delivery_failures == 1);
+  CHECK(poller.metrics().on_failure_destination_delivered_event_count == 0);
+}
+
+TEST_CASE("timeouts use retry attempts; throttles do not (§2.2)", "[pollers][stream][spec-2.2]") {
+  SECTION("a timeout is a function error") {
+    esm::simulation sim;
+    kstream s{sim, {}};
+    esm::function fn{sim, {.name = "f", .timeout = 1s}};
+    journal j;
+    s.put("k", "slow");
+    esm::stream_poller poller{s, fn,
+                              [&](const kbatch& b, esm::invocation_context& ctx) {
+                                j.record(b, ctx);
+                                ctx.elapse(2s);
+                              },
+                              esm::stream_retry{.max_attempts = 1}, j.destination()};
+    sim.run_until_idle();
+    CHECK(j.calls.size() == 2);
+    REQUIRE(j.failures.size() == 1);
+    CHECK(j.failures[0].approximate_invoke_count == 2);
+  }
+  SECTION("throttled invocations are retried without using attempts until they get through") {
+    esm::simulation sim;
+    kstream s{sim, {}};
+    esm::function fn{sim, {.name = "f", .timeout = 15s, .reserved_concurrency = 1}};
+    // Another caller holds the only slot for 10 s.
+    int hog_event = 0;
+    auto hog = [](const int&, esm::invocation_context& ctx) { ctx.elapse(10s); };
+    fn.invoke(hog_event, hog, [](const esm::invocation_result&) {});
+    journal j;
+    s.put("k", "x");
+    esm::stream_poller poller{s, fn, [&](const kbatch& b, esm::invocation_context& ctx) { j.record(b, ctx); },
+                              esm::stream_retry{.max_attempts = 0}, j.destination()};
+    sim.run_until_idle();
+    REQUIRE(j.calls.size() == 1);
+    CHECK(j.calls[0].time == at(10s));
+    CHECK(j.calls[0].attempt == 1);
+    CHECK(j.failures.empty());
+    CHECK(poller.metrics().throttles == 10); // every second from 0 s to 9 s
+    CHECK(poller.metrics().processed_event_count == 1);
+  }
+}
+
+TEST_CASE("MaximumRecordAgeInSeconds discards records too old to send (§2.3)", "[pollers][stream][spec-2.3]") {
+  esm::simulation sim;
+  kstream s{sim, {}};
+  esm::function fn{sim, {.name = "f", .timeout = 15s, .default_duration = esm::duration_model::fixed(10s)}};
+  journal j;
+  put_n(s, 2);
+  esm::stream_poller poller{s, fn,
+                            [&](const kbatch& b, esm::invocation_context& ctx) {
+                              j.record(b, ctx);
+                              throw std::runtime_error("x");
+                            },
+                            esm::stream_retry{.max_record_age = 60s}, j.destination()};
+  sim.run_until_idle();
+  // Invoked at 0, 10, ..., 60 s (age exactly 60 s is still sent), discarded at 70 s.
+  CHECK(j.calls.size() == 7);
+  REQUIRE(j.failures.size() == 1);
+  CHECK(j.failures[0].condition == esm::discard_condition::record_age_exceeded);
+  CHECK(std::string{esm::to_string(j.failures[0].condition)} == "RecordAgeExceeded");
+  CHECK(j.failures[0].timestamp == at(70s));
+  CHECK(j.failures[0].batch_info.batch_size == 2);
+  CHECK(poller.metrics().on_failure_destination_delivered_event_count == 2);
+}
+
+TEST_CASE("bisection splits a failing batch down to the poison record without using retries (§2.4)",
+          "[pollers][stream][spec-2.4]") {
+  esm::simulation sim;
+  kstream s{sim, {}};
+  esm::function fn{sim, {.name = "f"}};
+  journal j;
+  put_n(s, 8);
+  esm::stream_poller poller{s, fn,
+                            [&](const kbatch& b, esm::invocation_context& ctx) {
+                              j.record(b, ctx);
+                              for (const auto& r : b)
+                                if (r.data == "5") throw std::runtime_error("poison 5");
+                            },
+                            esm::stream_retry{.max_attempts = 0, .bisect_on_error = true}, j.destination()};
+  sim.run_until_idle();
+  // 8 fails → [0..3] ok, [4..7] fails → [4,5] fails → [4] ok, [5] fails (no retries left) → [6,7] ok
+  CHECK(j.sizes() == std::vector<std::size_t>{8, 4, 4, 2, 1, 1, 2});
+  REQUIRE(j.failures.size() == 1);
+  CHECK(j.failures[0].batch_info.batch_size == 1);
+  CHECK(j.failures[0].batch_info.start_sequence_number == esm::kinesis_sequence_number(s.shard_at(0).at(5).sequence));
+  CHECK(poller.metrics().bisections == 3);
+  CHECK(poller.metrics().retries == 0);
+  CHECK(poller.metrics().processed_event_count == 7);
+  CHECK(poller.batch_size() == 100); // BatchSize is unchanged
+}
+
+TEST_CASE("bisection with retries retries the isolated record in place (§2.4)", "[pollers][stream][spec-2.4]") {
+  esm::simulation sim;
+  kstream s{sim, {}};
+  esm::function fn{sim, {.name = "f"}};
+  journal j;
+  put_n(s, 2);
+  esm::stream_poller poller{s, fn,
+                            [&](const kbatch& b, esm::invocation_context& ctx) {
+                              j.record(b, ctx);
+                              for (const auto& r : b)
+                                if (r.data == "1") throw std::runtime_error("poison");
+                            },
+                            esm::stream_retry{.max_attempts = 2, .bisect_on_error = true}, j.destination()};
+  sim.run_until_idle();
+  CHECK(j.sizes() == std::vector<std::size_t>{2, 1, 1, 1, 1});
+  CHECK(j.calls.back().attempt == 3);
+  REQUIRE(j.failures.size() == 1);
+  CHECK(j.failures[0].approximate_invoke_count == 3);
+}
+
+TEST_CASE("partial batch response checkpoints at the lowest failure and retries from there (§2.5)",
+          "[pollers][stream][spec-2.5]") {
+  esm::simulation sim;
+  kstream s{sim, {}};
+  esm::function fn{sim, {.name = "f"}};
+  journal j;
+  put_n(s, 6);
+  const auto seq3 = s.shard_at(0).at(3).sequence;
+  const auto seq4 = s.shard_at(0).at(4).sequence;
+  esm::stream_poller poller{s, fn,
+                            [&](const kbatch& b, esm::invocation_context& ctx) {
+                              j.record(b, ctx);
+                              if (ctx.attempt() == 1) {
+                                return esm::batch_response::failed(
+                                    {esm::kinesis_sequence_number(seq4), esm::kinesis_sequence_number(seq3)});
+                              }
+                              return esm::batch_response::success();
+                            },
+                            esm::stream_options{.report_batch_item_failures = true}};
+  sim.run_until_idle();
+  REQUIRE(j.calls.size() == 2);
+  CHECK(j.calls[1].data == std::vector<std::string>{"3", "4", "5"}); // the successful 5 is replayed
+  CHECK(j.calls[1].attempt == 2);
+  CHECK(poller.metrics().failed_invoke_event_count == 3);
+  CHECK(poller.metrics().processed_event_count == 6);
+  CHECK(poller.metrics().retries == 1);
+}
+
+TEST_CASE("partial batch response: what is complete success and complete failure (§2.5)", "[pollers][stream][spec-2.5]") {
+  auto run = [](esm::batch_response first_response, bool enabled) {
+    esm::simulation sim;
+    kstream s{sim, {}};
+    esm::function fn{sim, {.name = "f"}};
+    journal j;
+    put_n(s, 3);
+    esm::stream_poller poller{s, fn,
+                              [&](const kbatch& b, esm::invocation_context& ctx) {
+                                j.record(b, ctx);
+                                return ctx.attempt() == 1 ? first_response : esm::batch_response::success();
+                              },
+                              esm::stream_options{.report_batch_item_failures = enabled}};
+    sim.run_until_idle();
+    return j.sizes();
+  };
+  using sizes = std::vector<std::size_t>;
+  CHECK(run(esm::batch_response{}, true) == sizes{3});                                   // empty list: success
+  CHECK(run(esm::batch_response{{esm::batch_item_failure{}}}, true) == sizes{3, 3});     // null identifier
+  CHECK(run(esm::batch_response::failed({""}), true) == sizes{3, 3});                     // empty identifier
+  CHECK(run(esm::batch_response::failed({"not-a-sequence-number"}), true) == sizes{3, 3}); // malformed
+  CHECK(run(esm::batch_response::failed({esm::kinesis_sequence_number(999)}), true) == sizes{3, 3}); // not in batch
+  CHECK(run(esm::batch_response::failed({esm::kinesis_sequence_number(1)}), false) == sizes{3}); // ignored when off
+}
+
+TEST_CASE("partial failures keep counting retries and then go to OnFailure (§2.5)", "[pollers][stream][spec-2.5]") {
+  esm::simulation sim;
+  kstream s{sim, {}};
+  esm::function fn{sim, {.name = "f"}};
+  journal j;
+  put_n(s, 3);
+  const auto seq1 = s.shard_at(0).at(1).sequence;
+  esm::stream_poller poller{s, fn,
+                            [&](const kbatch& b, esm::invocation_context& ctx) {
+                              j.record(b, ctx);
+                              return esm::batch_response::failed({esm::kinesis_sequence_number(seq1)});
+                            },
+                            esm::stream_retry{.max_attempts = 1}, esm::stream_options{.report_batch_item_failures = true},
+                            j.destination()};
+  sim.run_until_idle();
+  CHECK(j.sizes() == std::vector<std::size_t>{3, 2});
+  REQUIRE(j.failures.size() == 1);
+  CHECK(j.failures[0].batch_info.batch_size == 2);
+  CHECK(j.failures[0].response_context->function_error.empty()); // the function did not error
+  CHECK(poller.metrics().processed_event_count == 1);
+}
+
+TEST_CASE("ParallelizationFactor: concurrent batches per shard, order kept per partition key (§2.1)",
+          "[pollers][stream][spec-2.1]") {
+  esm::simulation sim;
+  kstream s{sim, {}};
+  esm::function fn{sim, {.name = "f", .default_duration = esm::duration_model::fixed(500ms)}};
+  for (int i = 0; i < 400; ++i) s.put("key-" + std::to_string(i % 20), std::to_string(i));
+  std::map<std::string, std::vector<int>> per_key;
+  esm::stream_poller poller{s, fn,
+                            [&](const kbatch& b) {
+                              for (const auto& r : b) per_key[r.partition_key].push_back(std::stoi(r.data));
+                            },
+                            esm::batching{.batch_size = 10}, esm::parallelization{.factor = 4}};
+  sim.run_until_idle();
+  CHECK(poller.metrics().max_concurrency == 4); // ≤ shards × factor, and reached
+  CHECK(per_key.size() == 20);
+  for (const auto& [key, values] : per_key) {
+    CHECK(std::is_sorted(values.begin(), values.end()));
+    CHECK(values.size() == 20);
+  }
+  CHECK(poller.metrics().processed_event_count == 400);
+}
+
+TEST_CASE("with parallelization, a failing key blocks only its lane [ambiguous §2.2]", "[pollers][stream][spec-2.2]") {
+  esm::simulation sim;
+  kstream s{sim, {}};
+  esm::function fn{sim, {.name = "f"}};
+  const esm::parallelization par{.factor = 2};
+  // Two keys on different lanes.
+  std::string bad = "bad", good;
+  for (int i = 0; good.empty(); ++i) {
+    const auto k = "good-" + std::to_string(i);
+    if (par.lane_of(k) != par.lane_of(bad)) good = k;
+  }
+  s.put(bad, "poison");
+  for (int i = 0; i < 5; ++i) s.put(good, std::to_string(i));
+  int good_seen = 0;
+  esm::stream_poller poller{s, fn,
+                            [&](const kbatch& b) {
+                              for (const auto& r : b) {
+                                if (r.data == "poison") throw std::runtime_error("x");
+                                ++good_seen;
+                              }
+                            },
+                            par};
+  sim.run_for(30s);
+  CHECK(good_seen == 5);
+  CHECK(poller.checkpoint(0) == 0); // the shard checkpoint stays at the blocked record
+}
+
+TEST_CASE("a child shard is not read before its parent is fully processed (§2.8)", "[pollers][stream][spec-2.8]") {
+  esm::simulation sim;
+  kstream s{sim, {}};
+  esm::function fn{sim, {.name = "f", .default_duration = esm::duration_model::fixed(1s)}};
+  journal j;
+  put_n(s, 30);
+  esm::stream_poller poller{s, fn, [&](const kbatch& b, esm::invocation_context& ctx) { j.record(b, ctx); },
+                            esm::batching{.batch_size = 10}};
+  sim.advance_to(at(500ms)); // the parent's first batch is in flight
+  s.split_shard("shardId-000000000000");
+  for (int i = 0; i < 20; ++i) s.put("child-key-" + std::to_string(i), "c" + std::to_string(i));
+  sim.run_until_idle();
+  time_point parent_done{}, first_child{time_point::max()};
+  for (const auto& c : j.calls) {
+    if (c.shard == "shardId-000000000000") parent_done = std::max(parent_done, c.time + 1s);
+    else first_child = std::min(first_child, c.time);
+  }
+  CHECK(parent_done == at(3s));
+  CHECK(first_child >= parent_done);
+  CHECK(j.all_data().size() == 50);
+  CHECK(poller.metrics().processed_event_count == 50);
+}
+
+TEST_CASE("starting positions LATEST and AT_TIMESTAMP (§1)", "[pollers][stream][spec-1]") {
+  esm::simulation sim;
+  kstream s{sim, {}};
+  esm::function fn{sim, {.name = "f"}};
+  s.put("k", "old");
+  sim.advance_to(at(10s));
+  s.put("k", "newer");
+  sim.advance_to(at(20s));
+  journal latest, stamp;
+  esm::stream_poller a{s, fn, [&](const kbatch& b, esm::invocation_context& ctx) { latest.record(b, ctx); },
+                       esm::stream_options{.start = esm::starting_position::latest()}};
+  esm::stream_poller b{s, fn, [&](const kbatch& bb, esm::invocation_context& ctx) { stamp.record(bb, ctx); },
+                       esm::stream_options{.start = esm::starting_position::at_timestamp(at(5s))}};
+  s.put("k", "newest");
+  sim.run_until_idle();
+  CHECK(latest.all_data() == std::vector<std::string>{"newest"});
+  CHECK(stamp.all_data() == std::vector<std::string>{"newer", "newest"});
+}
+
+TEST_CASE("disable pauses; enable resumes from the checkpoint (§1)", "[pollers][stream][spec-1]") {
+  esm::simulation sim;
+  kstream s{sim, {}};
+  esm::function fn{sim, {.name = "f"}};
+  journal j;
+  esm::stream_poller poller{s, fn, [&](const kbatch& b, esm::invocation_context& ctx) { j.record(b, ctx); },
+                            esm::stream_options{.enabled = false}};
+  CHECK(poller.state() == esm::esm_state::disabled);
+  CHECK(poller.last_processing_result() == "No records processed");
+  put_n(s, 3);
+  sim.run_for(10s);
+  CHECK(j.calls.empty());
+  CHECK(poller.metrics().polled_event_count == 0);
+  poller.enable();
+  sim.run_until_idle();
+  CHECK(j.all_data() == std::vector<std::string>{"0", "1", "2"});
+  poller.disable();
+  put_n(s, 2, "k", 3);
+  sim.run_for(10s);
+  CHECK(j.calls.size() == 1);
+  poller.enable();
+  sim.run_until_idle();
+  CHECK(j.all_data() == std::vector<std::string>{"0", "1", "2", "3", "4"});
+}
+
+TEST_CASE("IteratorAge is the age of the batch's last record when it is sent (§6)", "[pollers][stream][spec-6]") {
+  esm::simulation sim;
+  kstream s{sim, {}};
+  esm::function fn{sim, {.name = "f", .default_duration = esm::duration_model::fixed(3s)}};
+  esm::stream_poller poller{s, fn, [](const kbatch&) {}, esm::batching{.batch_size = 1}};
+  s.put("k", "a"); // polled and sent at 0 s
+  sim.advance_to(at(1s));
+  s.put("k", "b"); // sent when the first completes, at 3 s: age 2 s
+  sim.run_until_idle();
+  CHECK(poller.metrics().iterator_age == 2s);
+  CHECK(poller.metrics().max_iterator_age == 2s);
+}
+
+TEST_CASE("until_consumed retention drops records once the mapping has processed them", "[pollers][stream][retention]") {
+  esm::simulation sim;
+  kstream s{sim, {.retention = esm::retention::until_consumed()}};
+  esm::function fn{sim, {.name = "f"}};
+  put_n(s, 250);
+  esm::stream_poller poller{s, fn, [](const kbatch&) {}};
+  sim.run_until_idle();
+  CHECK(s.shard_at(0).size() == 0);
+  CHECK(s.metrics().records_expired == 250);
+  CHECK(poller.metrics().processed_event_count == 250);
+}
+
+TEST_CASE("records that expire while waiting are counted, not lost silently (§2.8)", "[pollers][stream][spec-2.8]") {
+  esm::simulation sim;
+  kstream s{sim, {}};
+  esm::function fn{sim, {.name = "f", .default_duration = esm::duration_model::fixed(1h)}};
+  put_n(s, 3);
+  esm::stream_poller poller{s, fn, [](const kbatch&) { throw std::runtime_error("x"); }, esm::batching{.batch_size = 1}};
+  sim.run_for(30h);
+  const auto& m = poller.metrics();
+  CHECK(m.expired_event_count + s.metrics().records_expired >= 2);
+  CHECK(m.dropped_event_count == 0);
+}
