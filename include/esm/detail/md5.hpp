@@ -31,7 +31,8 @@ struct md5_digest {
   friend constexpr bool operator==(const md5_digest&, const md5_digest&) noexcept = default;
 
 private:
-  constexpr std::uint64_t load_be64(std::size_t first) const noexcept {
+  /// `bytes[first..first+7]` as a big-endian 64-bit integer.
+  [[nodiscard]] constexpr std::uint64_t load_be64(std::size_t first) const noexcept {
     std::uint64_t v = 0;
     for (std::size_t i = 0; i < 8; ++i) {
       v = (v << 8) | bytes[first + i];

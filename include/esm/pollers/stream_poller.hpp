@@ -420,7 +420,7 @@ private:
     s.last_poll = sim_.now();
     if (s.read_pos < sh.begin_position()) s.read_pos = sh.begin_position(); // expired before it was read
     const std::uint64_t start = s.read_pos;
-    const std::uint64_t end = std::min<std::uint64_t>(sh.end_position(), start + 10'000); // GetRecords limit
+    const std::uint64_t end = std::min<std::uint64_t>(sh.end_position(), start + Stream::max_get_records);
     const auto& par = parallelization_policy_ref();
     while (s.read_pos < end) {
       lane_state& l = s.lanes[lanes_per_shard_ == 1 ? 0 : par.lane_of(sh.at(s.read_pos).ordering_key())];
@@ -644,7 +644,11 @@ private:
           Stream::kind,
           stream_batch_info{sh.id(), Stream::sequence_text(first.sequence), Stream::sequence_text(last.sequence),
                             first.arrival, last.arrival, n, stream_.arn()}};
-      delivered = destination_ref().send(rec);
+      try {
+        delivered = destination_ref().send(rec);
+      } catch (...) {
+        delivered = false; // a destination that throws failed to deliver; it never stops the mapping
+      }
       if (!delivered) ++metrics_.destination_delivery_failures;
     }
     if (delivered) {

@@ -244,6 +244,8 @@ public:
   }
   /// How often an idle shard is polled: once per second (spec §2.1).
   static constexpr duration poll_interval = std::chrono::seconds{1};
+  /// Records one `GetRecords` call returns at most: 10,000 (spec §8).
+  static constexpr std::size_t max_get_records = 10'000;
 
   /// Adds a listener (a poller). It must be removed before it is destroyed.
   void add_listener(stream_listener* l) { listeners_.push_back(l); }

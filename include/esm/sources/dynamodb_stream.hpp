@@ -1,0 +1,526 @@
+#pragma once
+/// \file esm/sources/dynamodb_stream.hpp
+/// A DynamoDB stream (spec §8, §2.1, §2.8): item-level change records (INSERT / MODIFY / REMOVE)
+/// with keys and the images the stream view type keeps, one open shard per partition, an item
+/// key always routed to its partition's open shard, per-shard increasing sequence numbers,
+/// shards that roll over to a child about every 4 hours [ambiguous], and a fixed 24-hour
+/// retention. `esm::stream_poller` reads it as it reads a Kinesis stream, polling each shard 4
+/// times per second. Usable without a poller: `iterator_at(shard, position)` reads a shard.
+///
+/// ```cpp
+/// esm::dynamodb_stream<std::string> orders{sim, {.name = "orders", .partitions = 2}};
+/// orders.insert({"order-1"}, "new");
+/// orders.modify({"order-1"}, "new", "paid");
+/// orders.remove({"order-1"}, "paid");
+/// ```
+
+#include <algorithm>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <esm/core/error.hpp>
+#include <esm/core/random.hpp>
+#include <esm/core/simulation.hpp>
+#include <esm/core/source_kind.hpp>
+#include <esm/core/time.hpp>
+#include <esm/detail/md5.hpp>
+#include <esm/policies/retention.hpp>
+#include <esm/sources/hash_key.hpp>
+#include <esm/sources/shard.hpp>
+#include <esm/sources/stream_record.hpp>
+
+namespace esm {
+
+/// What kind of item-level change a record describes (`eventName`).
+enum class dynamodb_event : std::uint8_t {
+  insert, ///< `INSERT`: a new item was added
+  modify, ///< `MODIFY`: an existing item was updated
+  remove, ///< `REMOVE`: an item was deleted
+};
+
+/// `INSERT`, `MODIFY` or `REMOVE`.
+[[nodiscard]] constexpr const char* to_string(dynamodb_event e) noexcept {
+  switch (e) {
+  case dynamodb_event::insert: return "INSERT";
+  case dynamodb_event::modify: return "MODIFY";
+  case dynamodb_event::remove: return "REMOVE";
+  }
+  return "UNKNOWN";
+}
+
+/// Which item images the stream writes (`StreamSpecification.StreamViewType`).
+enum class stream_view_type : std::uint8_t {
+  keys_only,          ///< `KEYS_ONLY`: only the key attributes
+  new_image,          ///< `NEW_IMAGE`: the item as it is after the change
+  old_image,          ///< `OLD_IMAGE`: the item as it was before the change
+  new_and_old_images, ///< `NEW_AND_OLD_IMAGES`: both
+};
+
+/// `KEYS_ONLY`, `NEW_IMAGE`, `OLD_IMAGE` or `NEW_AND_OLD_IMAGES`.
+[[nodiscard]] constexpr const char* to_string(stream_view_type v) noexcept {
+  switch (v) {
+  case stream_view_type::keys_only: return "KEYS_ONLY";
+  case stream_view_type::new_image: return "NEW_IMAGE";
+  case stream_view_type::old_image: return "OLD_IMAGE";
+  case stream_view_type::new_and_old_images: return "NEW_AND_OLD_IMAGES";
+  }
+  return "UNKNOWN";
+}
+
+/// An item's primary key (`Keys`): the partition (hash) key and, for a table with a composite
+/// key, the sort (range) key. Values are the keys' bytes (a number key as its decimal text).
+struct dynamodb_key {
+  std::string partition_key;              ///< 1–2,048 bytes
+  std::optional<std::string> sort_key = std::nullopt; ///< absent for a simple key; else 1–1,024 bytes
+
+  /// Two keys are equal when both parts are.
+  friend bool operator==(const dynamodb_key&, const dynamodb_key&) = default;
+};
+
+/// A DynamoDB stream record as the stream stores it and a handler receives it (`Records[i]`).
+/// Per retained record, beyond the images: the key strings, the item key that orders it, and
+/// fixed fields (sequence, creation time, size, event name, view type). Strings of up to 15
+/// characters need no allocation of their own.
+template <class Item>
+struct dynamodb_record {
+  std::uint64_t sequence = 0;              ///< unique in the stream, increasing per shard
+  time_point arrival{};                    ///< `ApproximateCreationDateTime`: when the change was written
+  dynamodb_event event_name = dynamodb_event::insert; ///< `eventName`
+  stream_view_type view_type = stream_view_type::new_and_old_images; ///< `StreamViewType` of the stream
+  dynamodb_key keys;                       ///< `Keys`
+  std::optional<Item> new_image;           ///< `NewImage`: INSERT and MODIFY, with NEW_IMAGE or NEW_AND_OLD_IMAGES
+  std::optional<Item> old_image;           ///< `OldImage`: MODIFY and REMOVE, with OLD_IMAGE or NEW_AND_OLD_IMAGES
+  std::size_t size_bytes = 0;              ///< `SizeBytes`: the stored images (payload_traits) and key lengths
+  /// The item's identity as one string, computed by the stream (see `dynamodb_item_key`); what
+  /// `ordering_key()` returns.
+  std::string item_key;
+
+  /// `SequenceNumber` as this model renders it: 21 digits, `1` then the value on 20 digits.
+  [[nodiscard]] std::string sequence_number() const;
+  /// `eventID`: 32 lowercase hex characters, the MD5 of `sequence_number()` (deterministic; the
+  /// same sequence gives the same id).
+  [[nodiscard]] std::string event_id() const;
+  /// The key that orders records for parallelization: the item (partition + sort key), since
+  /// DynamoDB keeps order per item (spec §2.1).
+  [[nodiscard]] std::string_view ordering_key() const noexcept { return item_key; }
+  /// Bytes the record counts for in a batch (`SizeBytes`).
+  [[nodiscard]] std::size_t bytes() const noexcept { return size_bytes; }
+};
+
+/// Renders a DynamoDB sequence number: `1` then the value zero-padded to 20 digits (21 digits
+/// in all, the length of typical real ones such as `100000000005391461882`).
+[[nodiscard]] inline std::string dynamodb_sequence_number(std::uint64_t sequence) {
+  std::string out = "1";
+  out.reserve(21);
+  detail::append_zero_padded(out, sequence, 20);
+  return out;
+}
+
+/// Parses exactly what `dynamodb_sequence_number` renders (21 digits starting with `1`, the
+/// value fitting 64 bits); nullopt for anything else.
+[[nodiscard]] inline std::optional<std::uint64_t> parse_dynamodb_sequence_number(std::string_view text) noexcept {
+  if (text.size() != 21 || text.front() != '1') return std::nullopt;
+  std::uint64_t v = 0;
+  for (const char c : text.substr(1)) {
+    if (c < '0' || c > '9') return std::nullopt;
+    const std::uint64_t d = static_cast<std::uint64_t>(c - '0');
+    if (v > (~std::uint64_t{0} - d) / 10) return std::nullopt;
+    v = v * 10 + d;
+  }
+  return v;
+}
+
+/// The item key `dynamodb_record::ordering_key()` returns: the partition key's length in
+/// decimal, `:`, the partition key, then the sort key if any (`5:user1`, `5:user1order-7`).
+/// The length prefix makes it unambiguous for any bytes, and makes its hash independent of the
+/// partition key's hash that picks the shard (so lanes are not correlated with partitions).
+[[nodiscard]] inline std::string dynamodb_item_key(const dynamodb_key& key) {
+  const std::string len = std::to_string(key.partition_key.size());
+  std::string out;
+  out.reserve(len.size() + 1 + key.partition_key.size() + (key.sort_key ? key.sort_key->size() : 0));
+  out += len;
+  out += ':';
+  out += key.partition_key;
+  if (key.sort_key) out += *key.sort_key;
+  return out;
+}
+
+template <class Item>
+std::string dynamodb_record<Item>::sequence_number() const {
+  return dynamodb_sequence_number(sequence);
+}
+
+template <class Item>
+std::string dynamodb_record<Item>::event_id() const {
+  static constexpr char hex[] = "0123456789abcdef";
+  const auto digest = detail::md5(dynamodb_sequence_number(sequence));
+  std::string out(32, '0');
+  for (std::size_t i = 0; i < 16; ++i) {
+    out[2 * i] = hex[digest.bytes[i] >> 4];
+    out[2 * i + 1] = hex[digest.bytes[i] & 0xF];
+  }
+  return out;
+}
+
+/// Settings of a DynamoDB stream (and the table it belongs to).
+struct dynamodb_stream_config {
+  /// `TableName`: 3–255 characters of `a-z A-Z 0-9 _ . -`. Default `table`.
+  std::string name = "table";
+  /// `StreamSpecification.StreamViewType`: which images records carry. Default
+  /// `new_and_old_images`.
+  stream_view_type view_type = stream_view_type::new_and_old_images;
+  /// Number of open shards, one per table partition (AWS sizes this itself from the table's
+  /// partitions; it is not a setting). Range [1, 1000]. Default 1.
+  int partitions = 1;
+  /// How long a shard stays open before it rolls over to a child (AWS does not document it; a
+  /// new shard about every 4 h is commonly reported [ambiguous, spec §8]). The roll-over happens
+  /// at the first write to the partition at or after the shard's creation + `rollover`.
+  /// Range [1 min, 24 h]. Default 4 h.
+  duration rollover = std::chrono::hours{4};
+  /// Retention: DynamoDB Streams keep records 24 h, fixed (spec §2.8), so only
+  /// `retention::period(24h)` (the default) or the modelling aid `retention::until_consumed()`.
+  esm::retention retention = esm::retention::period(std::chrono::hours{24});
+};
+
+/// What a write returns: where its stream record went.
+struct dynamodb_write_result {
+  std::string_view shard_id;   ///< `ShardId` of the receiving shard
+  std::uint32_t shard_ordinal; ///< the shard's index in the stream
+  std::uint64_t sequence;      ///< the record's sequence (render with `dynamodb_sequence_number`)
+};
+
+/// Counters of a DynamoDB stream.
+struct dynamodb_stream_metrics {
+  std::uint64_t records_written = 0; ///< stream records written (INSERT + MODIFY + REMOVE)
+  std::uint64_t bytes_written = 0;   ///< their `SizeBytes`
+  std::uint64_t records_expired = 0; ///< records removed by retention (AWS does not count them anywhere)
+  std::uint64_t rollovers = 0;       ///< shards closed by roll-over
+};
+
+/// The stream of a DynamoDB table whose items are `Item` (any type; its size is
+/// `payload_traits<Item>::size`). Not thread-safe; not copyable.
+template <class Item>
+class dynamodb_stream {
+public:
+  using item_type = Item;                        ///< the item (image) type
+  using record_type = dynamodb_record<Item>;     ///< what shards store
+  using shard_type = stream_shard<record_type>;  ///< a shard
+  static constexpr source_kind kind = source_kind::dynamodb; ///< for policy range checks
+
+  /// Largest item: 400 KB (409,600 bytes), counted by `payload_traits<Item>`.
+  static constexpr std::size_t max_item_bytes = 409'600;
+  /// Longest partition key: 2,048 bytes.
+  static constexpr std::size_t max_partition_key = 2048;
+  /// Longest sort key: 1,024 bytes.
+  static constexpr std::size_t max_sort_key = 1024;
+  /// The stream label in the ARN (a fixed creation time).
+  static constexpr std::string_view stream_label = "2026-01-01T00:00:00.000";
+
+  /// A stream on `sim` with one open shard per partition. Throws `config_error` for a setting
+  /// outside its range.
+  dynamodb_stream(simulation& sim, dynamodb_stream_config cfg) : sim_(sim), cfg_(std::move(cfg)) {
+    validate();
+    const auto n = static_cast<std::uint32_t>(cfg_.partitions);
+    open_.reserve(n);
+    for (std::uint32_t p = 0; p < n; ++p) open_.push_back(add_shard({}));
+  }
+  dynamodb_stream(const dynamodb_stream&) = delete;
+  dynamodb_stream& operator=(const dynamodb_stream&) = delete;
+
+  /// The settings.
+  [[nodiscard]] const dynamodb_stream_config& config() const noexcept { return cfg_; }
+  /// `TableName`.
+  [[nodiscard]] const std::string& name() const noexcept { return cfg_.name; }
+  /// The simulation it lives on.
+  [[nodiscard]] simulation& sim() const noexcept { return sim_; }
+  /// Counters.
+  [[nodiscard]] const dynamodb_stream_metrics& metrics() const noexcept { return metrics_; }
+
+  /// Every shard ever created, open or closed, in creation order (index = ordinal).
+  [[nodiscard]] std::size_t shard_count() const noexcept { return shards_.size(); }
+  /// The shard with this ordinal.
+  [[nodiscard]] shard_type& shard_at(std::uint32_t ordinal) noexcept { return *shards_[ordinal]; }
+  /// The shard with this ordinal.
+  [[nodiscard]] const shard_type& shard_at(std::uint32_t ordinal) const noexcept { return *shards_[ordinal]; }
+  /// The shard with this id. Throws `input_error` for an unknown id.
+  [[nodiscard]] shard_type& shard(std::string_view shard_id) { return *shards_[ordinal_of(shard_id)]; }
+  /// Ordinals of the open shards, by partition.
+  [[nodiscard]] std::vector<std::uint32_t> open_shards() const { return open_; }
+  /// The partition of a partition key: its FNV-1a hash (`make_stream_id`) modulo `partitions`.
+  [[nodiscard]] std::uint32_t partition_of(std::string_view partition_key) const noexcept {
+    return static_cast<std::uint32_t>(make_stream_id(partition_key) % static_cast<std::uint64_t>(cfg_.partitions));
+  }
+  /// The ordinal of the shard open now for a partition (< `config().partitions`).
+  [[nodiscard]] std::uint32_t open_shard(std::uint32_t partition) const noexcept { return open_[partition]; }
+
+  /// Writes an `INSERT` record: `new_item` was put under `key`.
+  /// Throws `input_error` for a bad key or an item over 400 KB.
+  dynamodb_write_result insert(dynamodb_key key, Item new_item) {
+    return write(dynamodb_event::insert, std::move(key), std::nullopt, std::optional<Item>{std::move(new_item)});
+  }
+  /// Writes a `MODIFY` record: the item under `key` changed from `old_item` to `new_item`.
+  /// Throws `input_error` for a bad key or an item over 400 KB.
+  dynamodb_write_result modify(dynamodb_key key, Item old_item, Item new_item) {
+    return write(dynamodb_event::modify, std::move(key), std::optional<Item>{std::move(old_item)},
+                 std::optional<Item>{std::move(new_item)});
+  }
+  /// Writes a `REMOVE` record: the item `old_item` under `key` was deleted.
+  /// Throws `input_error` for a bad key or an item over 400 KB.
+  dynamodb_write_result remove(dynamodb_key key, Item old_item) {
+    return write(dynamodb_event::remove, std::move(key), std::optional<Item>{std::move(old_item)}, std::nullopt);
+  }
+
+  /// Rolls every partition's open shard over now, whatever its age: each closes and a child
+  /// (with it as the only parent) takes the partition's later writes.
+  void roll_over() {
+    for (std::uint32_t p = 0; p < open_.size(); ++p) roll(p);
+  }
+
+  /// Reads a shard without a poller (`GetShardIterator` + `GetRecords`).
+  class iterator {
+  public:
+    /// Up to `limit` records from the current position (1,000 at most, as DynamoDB Streams'
+    /// `GetRecords`); the pointers stay valid until retention trims those records. A position
+    /// that retention has passed resumes at the oldest retained record.
+    std::vector<const record_type*> next(std::size_t limit = 1'000) {
+      stream_->trim(*shard_);
+      position_ = std::max(position_, shard_->begin_position());
+      std::vector<const record_type*> out;
+      const std::uint64_t end =
+          std::min<std::uint64_t>(shard_->end_position(), position_ + std::min<std::size_t>(limit, 1'000));
+      out.reserve(static_cast<std::size_t>(end - position_));
+      for (; position_ < end; ++position_) out.push_back(&shard_->at(position_));
+      return out;
+    }
+    /// True when the shard is closed and every record has been read (`NextShardIterator` null).
+    [[nodiscard]] bool at_end() const noexcept { return shard_->closed() && position_ >= shard_->end_position(); }
+    /// The shard being read.
+    [[nodiscard]] const shard_type& shard() const noexcept { return *shard_; }
+    /// The position of the next record to read.
+    [[nodiscard]] std::uint64_t position() const noexcept { return position_; }
+
+  private:
+    friend class dynamodb_stream;
+    iterator(dynamodb_stream& s, shard_type& sh, std::uint64_t pos) : stream_(&s), shard_(&sh), position_(pos) {}
+    dynamodb_stream* stream_;
+    shard_type* shard_;
+    std::uint64_t position_;
+  };
+
+  /// An iterator on a shard from a starting position: TRIM_HORIZON, LATEST, AT_SEQUENCE_NUMBER
+  /// or AFTER_SEQUENCE_NUMBER. Throws `input_error` for an unknown shard and for AT_TIMESTAMP,
+  /// which DynamoDB Streams do not have.
+  [[nodiscard]] iterator iterator_at(std::string_view shard_id, starting_position from) {
+    if (from.type == iterator_type::at_timestamp) {
+      throw input_error("dynamodb_stream '" + cfg_.name +
+                        "': AT_TIMESTAMP is not a DynamoDB Streams iterator type (use TRIM_HORIZON, LATEST, "
+                        "AT_SEQUENCE_NUMBER or AFTER_SEQUENCE_NUMBER)");
+    }
+    shard_type& s = shard(shard_id);
+    trim(s);
+    return iterator{*this, s, s.start_of(from)};
+  }
+
+  /// `arn:aws:dynamodb:us-east-1:123456789012:table/<name>/stream/2026-01-01T00:00:00.000`
+  /// (a fixed account, region and stream label).
+  [[nodiscard]] std::string arn() const {
+    return "arn:aws:dynamodb:us-east-1:123456789012:table/" + cfg_.name + "/stream/" + std::string{stream_label};
+  }
+  /// Renders a sequence as this source does (21 digits).
+  [[nodiscard]] static std::string sequence_text(std::uint64_t seq) { return dynamodb_sequence_number(seq); }
+  /// Parses a sequence number of this source; nullopt when malformed.
+  [[nodiscard]] static std::optional<std::uint64_t> parse_sequence(std::string_view text) noexcept {
+    return parse_dynamodb_sequence_number(text);
+  }
+  /// How often an idle shard is polled: 4 times per second (spec §2.1).
+  static constexpr duration poll_interval = std::chrono::milliseconds{250};
+  /// Records one `GetRecords` call returns at most: 1,000 (DynamoDB Streams).
+  static constexpr std::size_t max_get_records = 1'000;
+
+  /// Adds a listener (a poller). It must be removed before it is destroyed.
+  void add_listener(stream_listener* l) { listeners_.push_back(l); }
+  /// Removes a listener.
+  void remove_listener(stream_listener* l) noexcept { std::erase(listeners_, l); }
+
+  // --- readers (retention::until_consumed) ----------------------------------------------------
+
+  /// Registers a reader whose checkpoints hold records back under `until_consumed` retention.
+  reader_id register_reader() {
+    readers_.push_back(reader_state{true, {}});
+    return reader_id{static_cast<std::uint32_t>(readers_.size() - 1)};
+  }
+  /// Ends a reader's hold on records.
+  void unregister_reader(reader_id r) noexcept { readers_[static_cast<std::size_t>(r)].active = false; }
+  /// The reader has processed every record of the shard before `position`.
+  void checkpoint(reader_id r, std::uint32_t shard_ordinal, std::uint64_t position) {
+    auto& cps = readers_[static_cast<std::size_t>(r)].positions;
+    if (cps.size() <= shard_ordinal) cps.resize(shard_ordinal + 1, 0);
+    cps[shard_ordinal] = std::max(cps[shard_ordinal], position);
+    if (cfg_.retention.is_until_consumed()) trim(*shards_[shard_ordinal]);
+  }
+  /// Applies retention to a shard now (also done on every write, read and checkpoint).
+  void trim(shard_type& s) {
+    std::size_t n = 0;
+    if (cfg_.retention.is_until_consumed()) {
+      std::optional<std::uint64_t> consumed;
+      for (const auto& r : readers_) {
+        if (!r.active) continue;
+        const std::uint64_t p = s.ordinal() < r.positions.size() ? r.positions[s.ordinal()] : 0;
+        consumed = consumed ? std::min(*consumed, p) : p;
+      }
+      if (!consumed) return;
+      const std::uint64_t keep_from = *consumed;
+      std::uint64_t pos = s.begin_position();
+      n = s.trim_while([&](const record_type&) { return pos++ < keep_from; });
+    } else {
+      const time_point now = sim_.now();
+      const duration period = cfg_.retention.period();
+      if (now.time_since_epoch() < period) return;
+      const time_point oldest_kept = now - period;
+      n = s.trim_while([&](const record_type& r) { return r.arrival < oldest_kept; });
+    }
+    metrics_.records_expired += n;
+  }
+
+private:
+  struct reader_state {
+    bool active;
+    std::vector<std::uint64_t> positions;
+  };
+
+  void validate() const {
+    const auto& n = cfg_.name;
+    const bool ok = n.size() >= 3 && n.size() <= 255 && std::all_of(n.begin(), n.end(), [](char c) {
+      return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '.' ||
+             c == '-';
+    });
+    if (!ok) throw config_error("name", "3-255 characters of [a-zA-Z0-9_.-]", "'" + n + "'", "dynamodb_stream");
+    const std::string where = "dynamodb_stream '" + n + "'";
+    switch (cfg_.view_type) {
+    case stream_view_type::keys_only:
+    case stream_view_type::new_image:
+    case stream_view_type::old_image:
+    case stream_view_type::new_and_old_images: break;
+    default:
+      throw config_error("view_type", "keys_only, new_image, old_image or new_and_old_images",
+                         std::to_string(static_cast<int>(cfg_.view_type)), where);
+    }
+    detail::check_range("partitions", cfg_.partitions, 1, 1000, where);
+    detail::check_range<duration>("rollover", cfg_.rollover, std::chrono::minutes{1}, std::chrono::hours{24}, where);
+    if (!cfg_.retention.is_until_consumed() && cfg_.retention.period() != std::chrono::hours{24}) {
+      throw config_error("retention", "86400s (24 h, fixed by DynamoDB Streams) or until_consumed()",
+                         detail::value_text(cfg_.retention.period()), where);
+    }
+  }
+
+  void check_key(const dynamodb_key& key) const {
+    const std::size_t pk = key.partition_key.size();
+    if (pk == 0 || pk > max_partition_key) {
+      throw input_error("dynamodb_stream '" + cfg_.name + "': partition key must be 1-2048 bytes, got " +
+                        std::to_string(pk));
+    }
+    if (key.sort_key && (key.sort_key->empty() || key.sort_key->size() > max_sort_key)) {
+      throw input_error("dynamodb_stream '" + cfg_.name + "': sort key must be 1-1024 bytes, got " +
+                        std::to_string(key.sort_key->size()));
+    }
+  }
+
+  std::size_t check_item(const std::optional<Item>& item, const char* which) const {
+    if (!item) return 0;
+    const std::size_t bytes = payload_traits<Item>::size(*item);
+    if (bytes > max_item_bytes) {
+      throw input_error("dynamodb_stream '" + cfg_.name + "': " + which +
+                        " item must be at most 409600 bytes (400 KB), got " + std::to_string(bytes));
+    }
+    return bytes;
+  }
+
+  [[nodiscard]] bool keeps_new() const noexcept {
+    return cfg_.view_type == stream_view_type::new_image || cfg_.view_type == stream_view_type::new_and_old_images;
+  }
+  [[nodiscard]] bool keeps_old() const noexcept {
+    return cfg_.view_type == stream_view_type::old_image || cfg_.view_type == stream_view_type::new_and_old_images;
+  }
+
+  dynamodb_write_result write(dynamodb_event ev, dynamodb_key key, std::optional<Item> old_item,
+                              std::optional<Item> new_item) {
+    check_key(key);
+    const std::size_t old_bytes = check_item(old_item, "old");
+    const std::size_t new_bytes = check_item(new_item, "new");
+    if (!keeps_old()) old_item.reset();
+    if (!keeps_new()) new_item.reset();
+    const std::size_t size = key.partition_key.size() + (key.sort_key ? key.sort_key->size() : 0) +
+                             (old_item ? old_bytes : 0) + (new_item ? new_bytes : 0);
+    std::string item_key = dynamodb_item_key(key);
+
+    const std::uint32_t partition = partition_of(key.partition_key);
+    if (sim_.now() >= shards_[open_[partition]]->created() + cfg_.rollover) roll(partition);
+    // Listeners notified by the roll-over may have written (a handler runs synchronously):
+    // look the open shard up again.
+    const std::uint32_t ordinal = open_[partition];
+    shard_type& s = *shards_[ordinal];
+    trim(s);
+    const std::uint64_t seq = ++last_sequence_;
+    s.append(record_type{seq, sim_.now(), ev, cfg_.view_type, std::move(key), std::move(new_item), std::move(old_item),
+                         size, std::move(item_key)});
+    ++metrics_.records_written;
+    metrics_.bytes_written += size;
+    for (auto* l : listeners_) l->on_records(ordinal);
+    return {s.id(), ordinal, seq};
+  }
+
+  // Closes a partition's open shard and opens its child, then tells the listeners.
+  void roll(std::uint32_t partition) {
+    const std::uint32_t parent = open_[partition];
+    const std::uint32_t child = add_shard({parent});
+    open_[partition] = child;
+    shards_[parent]->close(sim_.now(), {child});
+    ++metrics_.rollovers;
+    for (auto* l : listeners_) l->on_shard_closed(parent);
+  }
+
+  std::uint32_t add_shard(std::vector<std::uint32_t> parents) {
+    const auto ordinal = static_cast<std::uint32_t>(shards_.size());
+    // DynamoDB shards have no hash-key range: each gets the whole space.
+    shards_.push_back(std::make_unique<shard_type>(make_shard_id(ordinal), ordinal,
+                                                   hash_key_range{hash_key::min(), hash_key::max()},
+                                                   std::move(parents), sim_.now()));
+    return ordinal;
+  }
+
+  std::uint32_t ordinal_of(std::string_view shard_id) const {
+    // Ids are make_shard_id(ordinal): read the ordinal back, then check it names a shard.
+    constexpr std::string_view prefix = "shardId-";
+    if (shard_id.size() == prefix.size() + 12 && shard_id.substr(0, prefix.size()) == prefix) {
+      std::uint64_t v = 0;
+      bool digits = true;
+      for (const char c : shard_id.substr(prefix.size())) {
+        if (c < '0' || c > '9') {
+          digits = false;
+          break;
+        }
+        v = v * 10 + static_cast<std::uint64_t>(c - '0');
+      }
+      if (digits && v < shards_.size()) return static_cast<std::uint32_t>(v);
+    }
+    throw input_error("dynamodb_stream '" + cfg_.name + "': unknown shard id '" + std::string{shard_id} + "'");
+  }
+
+  simulation& sim_;
+  dynamodb_stream_config cfg_;
+  std::vector<std::unique_ptr<shard_type>> shards_;
+  std::vector<std::uint32_t> open_; // by partition
+  std::vector<reader_state> readers_;
+  std::vector<stream_listener*> listeners_;
+  std::uint64_t last_sequence_ = 0;
+  dynamodb_stream_metrics metrics_;
+};
+
+} // namespace esm
