@@ -9,6 +9,7 @@
 /// 64-byte blocks in place; only the final one or two padded blocks are built in a local buffer.
 
 #include <array>
+#include <utility>
 #include <bit>
 #include <cstddef>
 #include <cstdint>
@@ -65,6 +66,33 @@ constexpr std::uint32_t byte_at(const char* p, std::size_t i) noexcept {
   return static_cast<std::uint8_t>(p[i]);
 }
 
+/// One of the 64 steps, fully known at compile time (function, message word, rotation), so
+/// the compiler unrolls the whole compression without a branch.
+template <std::size_t I>
+constexpr void step(std::uint32_t& a, std::uint32_t& b, std::uint32_t& c, std::uint32_t& d,
+                    const std::array<std::uint32_t, 16>& m) noexcept {
+  std::uint32_t f = 0;
+  std::size_t g = 0;
+  if constexpr (I < 16) {
+    f = d ^ (b & (c ^ d)); // (b & c) | (~b & d)
+    g = I;
+  } else if constexpr (I < 32) {
+    f = c ^ (d & (b ^ c)); // (d & b) | (~d & c)
+    g = (5 * I + 1) % 16;
+  } else if constexpr (I < 48) {
+    f = b ^ c ^ d;
+    g = (3 * I + 5) % 16;
+  } else {
+    f = c ^ (b | ~d);
+    g = (7 * I) % 16;
+  }
+  const std::uint32_t sum = a + f + k[I] + m[g];
+  a = d;
+  d = c;
+  c = b;
+  b = b + std::rotl(sum, shifts[(I / 16) * 4 + I % 4]);
+}
+
 /// Mixes one 64-byte block starting at `block` into `s`.
 constexpr void compress(state& s, const char* block) noexcept {
   std::array<std::uint32_t, 16> m{};
@@ -76,33 +104,7 @@ constexpr void compress(state& s, const char* block) noexcept {
   std::uint32_t b = s[1];
   std::uint32_t c = s[2];
   std::uint32_t d = s[3];
-  for (std::size_t i = 0; i < 64; ++i) {
-    std::uint32_t f = 0;
-    std::size_t g = 0;
-    switch (i / 16) {
-    case 0:
-      f = (b & c) | (~b & d);
-      g = i;
-      break;
-    case 1:
-      f = (d & b) | (~d & c);
-      g = (5 * i + 1) % 16;
-      break;
-    case 2:
-      f = b ^ c ^ d;
-      g = (3 * i + 5) % 16;
-      break;
-    default:
-      f = c ^ (b | ~d);
-      g = (7 * i) % 16;
-      break;
-    }
-    const std::uint32_t sum = a + f + k[i] + m[g];
-    a = d;
-    d = c;
-    c = b;
-    b = b + std::rotl(sum, shifts[(i / 16) * 4 + i % 4]);
-  }
+  [&]<std::size_t... I>(std::index_sequence<I...>) { (step<I>(a, b, c, d, m), ...); }(std::make_index_sequence<64>{});
   s[0] += a;
   s[1] += b;
   s[2] += c;

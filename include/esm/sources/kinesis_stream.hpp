@@ -17,6 +17,7 @@
 #include <vector>
 
 #include <esm/core/error.hpp>
+#include <esm/core/random.hpp>
 #include <esm/core/simulation.hpp>
 #include <esm/core/source_kind.hpp>
 #include <esm/core/time.hpp>
@@ -124,7 +125,7 @@ public:
       throw input_error("kinesis_stream '" + cfg_.name + "': record data must be at most 1048576 bytes (1 MiB), got " +
                         std::to_string(bytes));
     }
-    hash_key key;
+    std::uint32_t ordinal = 0;
     if (explicit_hash_key) {
       const auto parsed = hash_key::parse(*explicit_hash_key);
       if (!parsed) {
@@ -132,11 +133,12 @@ public:
                           "': explicit hash key must be a decimal integer in [0, 2^128 - 1], got '" +
                           std::string{*explicit_hash_key} + "'");
       }
-      key = *parsed;
+      ordinal = route(*parsed);
+    } else if (routing_.size() == 1) {
+      ordinal = routing_.front().ordinal; // one open shard: every key routes to it, no hash needed
     } else {
-      key = hash_key::of_partition_key(partition_key);
+      ordinal = route(hash_of(partition_key));
     }
-    const std::uint32_t ordinal = route(key);
     shard_type& s = *shards_[ordinal];
     if (cfg_.write_limits) charge_write(ordinal, bytes);
     trim(s);
@@ -297,6 +299,14 @@ private:
     hash_key_range range;
     std::uint32_t ordinal;
   };
+  struct route_cache_entry {
+    static constexpr std::size_t max_key = 24;
+    std::uint64_t tag = 0;
+    hash_key hash{};
+    std::uint8_t length = 0xff;
+    char key[max_key]{};
+  };
+  static constexpr std::size_t route_cache_size = 1024;
   struct write_bucket {
     std::int64_t second = -1;
     std::uint32_t records = 0;
@@ -344,6 +354,21 @@ private:
     auto it = std::upper_bound(routing_.begin(), routing_.end(), key,
                                [](const hash_key& k, const route_entry& e) { return k < e.range.starting; });
     return std::prev(it)->ordinal;
+  }
+
+  // MD5 of a partition key, through a small direct-mapped cache (keys of up to 24 bytes):
+  // workloads reuse keys, and MD5 dominates a put otherwise.
+  hash_key hash_of(std::string_view key) {
+    if (key.size() > route_cache_entry::max_key) return hash_key::of_partition_key(key);
+    if (route_cache_.empty()) route_cache_.resize(route_cache_size);
+    const std::uint64_t tag = make_stream_id(key);
+    auto& e = route_cache_[tag & (route_cache_size - 1)];
+    if (e.tag == tag && e.length == key.size() && std::string_view{e.key, e.length} == key) return e.hash;
+    e.tag = tag;
+    e.length = static_cast<std::uint8_t>(key.size());
+    std::copy(key.begin(), key.end(), e.key);
+    e.hash = hash_key::of_partition_key(key);
+    return e.hash;
   }
 
   std::uint32_t ordinal_of(std::string_view shard_id) const {
@@ -399,6 +424,7 @@ private:
   std::vector<write_bucket> writes_;
   std::vector<reader_state> readers_;
   std::vector<stream_listener*> listeners_;
+  std::vector<route_cache_entry> route_cache_; // allocated on the first multi-shard put
   std::uint64_t last_sequence_ = 0;
   stream_metrics metrics_;
 };

@@ -7,7 +7,6 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -15,6 +14,7 @@
 
 #include <esm/core/error.hpp>
 #include <esm/core/time.hpp>
+#include <esm/detail/chunked_log.hpp>
 #include <esm/sources/hash_key.hpp>
 
 namespace esm {
@@ -96,15 +96,11 @@ public:
 
   /// Position of the first retained record whose sequence is ≥ `seq` (end_position() if none).
   [[nodiscard]] std::uint64_t lower_bound(std::uint64_t seq) const noexcept {
-    const auto it = std::lower_bound(records_.begin(), records_.end(), seq,
-                                     [](const Record& r, std::uint64_t s) { return r.sequence < s; });
-    return base_ + static_cast<std::uint64_t>(it - records_.begin());
+    return base_ + first_index([&](const Record& r) { return r.sequence >= seq; });
   }
   /// Position of the first retained record that arrived at or after `t`.
   [[nodiscard]] std::uint64_t lower_bound_time(time_point t) const noexcept {
-    const auto it = std::lower_bound(records_.begin(), records_.end(), t,
-                                     [](const Record& r, time_point x) { return r.arrival < x; });
-    return base_ + static_cast<std::uint64_t>(it - records_.begin());
+    return base_ + first_index([&](const Record& r) { return r.arrival >= t; });
   }
 
   /// Where an iterator of type `p` starts.
@@ -125,10 +121,7 @@ public:
   // --- used by streams ------------------------------------------------------------------------
 
   /// Appends a record (the stream checks that the shard is open).
-  Record& append(Record r) {
-    records_.push_back(std::move(r));
-    return records_.back();
-  }
+  Record& append(Record r) { return records_.push_back(std::move(r)); }
   /// Removes retained records from the front while `expired(record)`; returns how many.
   template <class Pred>
   std::size_t trim_while(Pred expired) {
@@ -147,6 +140,17 @@ public:
   }
 
 private:
+  // Index of the first retained record for which `pred` holds (pred is monotonic), or size().
+  template <class Pred>
+  std::size_t first_index(Pred pred) const noexcept {
+    std::size_t lo = 0, hi = records_.size();
+    while (lo < hi) {
+      const std::size_t mid = lo + (hi - lo) / 2;
+      if (pred(records_[mid])) hi = mid; else lo = mid + 1;
+    }
+    return lo;
+  }
+
   std::string id_;
   std::uint32_t ordinal_;
   hash_key_range range_;
@@ -154,7 +158,7 @@ private:
   std::vector<std::uint32_t> children_;
   time_point created_;
   std::optional<time_point> closed_;
-  std::deque<Record> records_;
+  detail::chunked_log<Record> records_;
   std::uint64_t base_ = 0;
 };
 
