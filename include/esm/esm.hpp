@@ -13,3 +13,18 @@
 
 #include <esm/lambda/function.hpp>
 #include <esm/lambda/handler.hpp>
+
+#include <esm/policies/batching.hpp>
+#include <esm/policies/parallelization.hpp>
+#include <esm/policies/retention.hpp>
+#include <esm/policies/retry.hpp>
+
+#include <esm/sources/dynamodb_stream.hpp>
+#include <esm/sources/hash_key.hpp>
+#include <esm/sources/kinesis_stream.hpp>
+#include <esm/sources/shard.hpp>
+#include <esm/sources/stream_record.hpp>
+
+#include <esm/pollers/destination.hpp>
+#include <esm/pollers/metrics.hpp>
+#include <esm/pollers/stream_poller.hpp>

@@ -159,7 +159,7 @@ scenario_result run_scenario(std::uint64_t seed) {
   if (!infinite) {
     int depth = 1;
     while ((1 << (depth - 1)) < batch_size) ++depth;
-    const int bound = (max_attempts + 1) * (bisect ? depth : 1) * (report ? 2 : 1);
+    const int bound = (max_attempts + 1) * (bisect ? depth : 1);
     for (const auto& [data, ri] : info) {
       if (ri.invocations > bound) {
         return {"record " + data + " invoked " + std::to_string(ri.invocations) + " times; the bound is " +

@@ -264,3 +264,23 @@ TEST_CASE("payload_traits counts bytes of byte containers and sizeof otherwise",
   CHECK(esm::payload_traits<sized>::size(sized{}) == 99);
   CHECK(esm::payload_traits<std::vector<int>>::size(std::vector<int>(3)) == sizeof(std::vector<int>));
 }
+
+TEST_CASE("routing stays exact through the key memo: many keys, long keys, resharding (§8)",
+          "[sources][kinesis][spec-8]") {
+  esm::simulation sim;
+  stream s{sim, {.shard_count = 7}};
+  auto check_all = [&](int n, const std::string& prefix) {
+    for (int i = 0; i < n; ++i) {
+      const std::string key = prefix + std::to_string(i);
+      const auto r = s.put(key, "x");
+      REQUIRE(s.shard_at(r.shard_ordinal).range().contains(esm::hash_key::of_partition_key(key)));
+      REQUIRE_FALSE(s.shard_at(r.shard_ordinal).closed());
+    }
+  };
+  check_all(20'000, "k");                              // the memo grows several times
+  check_all(20'000, "k");                              // and answers from memory
+  check_all(500, std::string(40, 'L'));                // keys too long to memoize
+  check_all(500, "exactly-24-characters---");          // 24 + digits: some memoized, some not
+  s.split_shard(s.shard_at(3).id());                   // routes change: the memo is dropped
+  check_all(20'000, "k");
+}

@@ -46,15 +46,18 @@ public:
   /// The newest element.
   [[nodiscard]] T& back() noexcept { return (*this)[size_ - 1]; }
 
-  /// Appends an element.
-  T& push_back(T&& v) {
+  /// Appends an element constructed in place from `args`.
+  template <class... Args>
+  T& emplace_back(Args&&... args) {
     const std::size_t j = head_ + size_;
     const std::size_t c = first_chunk_ + j / ChunkSize;
     if (c == chunks_.size()) chunks_.push_back(acquire());
-    T* p = ::new (static_cast<void*>(slot(chunks_[c], j % ChunkSize))) T(std::move(v));
+    T* p = ::new (static_cast<void*>(slot(chunks_[c], j % ChunkSize))) T{std::forward<Args>(args)...};
     ++size_;
     return *p;
   }
+  /// Appends an element.
+  T& push_back(T&& v) { return emplace_back(std::move(v)); }
 
   /// Removes the oldest element.
   void pop_front() noexcept {

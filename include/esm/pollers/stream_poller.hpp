@@ -288,6 +288,7 @@ public:
     enabled_ = false;
     for (auto& s : shards_) {
       sim_.cancel(s.poll_timer);
+      s.poll_scheduled = false;
       for (auto& l : s.lanes) {
         if (sim_.cancel(l.timer)) l.timer_kind = lane_timer::none;
       }
@@ -301,7 +302,11 @@ private:
   struct lane_state {
     detail::ring<std::uint64_t> pending; // positions assigned and not finished, oldest first
     std::size_t current = 0;             // records of the batch being worked on (front of pending)
-    std::vector<std::size_t> splits;     // second halves waiting, innermost last
+    struct pending_half {
+      std::size_t size;   // records
+      int invokes;        // invocations its records already had (as part of the split batch)
+    };
+    std::vector<pending_half> splits;    // second halves waiting, innermost last
     int retries = 0;                     // retries used by the current batch
     int invokes = 0;                     // invocations of the current records (approximate invoke count)
     bool in_flight = false;
@@ -317,6 +322,8 @@ private:
     std::uint64_t read_pos = 0;
     std::vector<lane_state> lanes;
     timer_id poll_timer{};
+    bool poll_scheduled = false; // poll_timer is pending (cheaper to test on every put)
+    int in_flight = 0;           // lanes with an invocation in flight
     time_point last_poll{};
   };
 
@@ -390,14 +397,16 @@ private:
   void on_records(std::uint32_t ordinal) override {
     if (ordinal >= shards_.size()) return;
     shard_state& s = shards_[ordinal];
-    if (!enabled_ || s.status != shard_status::active || sim_.is_pending(s.poll_timer)) return;
-    for (const auto& l : s.lanes)
-      if (l.in_flight) return; // the completion polls again
+    if (s.poll_scheduled || s.in_flight > 0 || !enabled_ || s.status != shard_status::active) return;
     // The next of the shard's regular polls (every poll_interval since the last one) sees it.
     const duration since = sim_.now() - s.last_poll;
     const auto ticks = (since.count() + Stream::poll_interval.count() - 1) / Stream::poll_interval.count();
     const time_point at = s.last_poll + Stream::poll_interval * ticks;
-    s.poll_timer = sim_.schedule_at(at, [this, ordinal] { pump(ordinal); });
+    s.poll_scheduled = true;
+    s.poll_timer = sim_.schedule_at(at, [this, ordinal] {
+      shards_[ordinal].poll_scheduled = false;
+      pump(ordinal);
+    });
   }
   void on_shard_closed(std::uint32_t ordinal) override {
     discover_shards(false);
@@ -453,7 +462,8 @@ private:
     for (;;) {
       if (l.current == 0) {
         if (!l.splits.empty()) {
-          l.current = l.splits.back();
+          l.current = l.splits.back().size;
+          l.invokes = l.splits.back().invokes;
           l.splits.pop_back();
           l.retries = 0;
         } else {
@@ -513,6 +523,7 @@ private:
     const auto& sh = stream_.shard_at(ordinal);
     batch_type batch{sh, l.pending, l.current, stream_.name()};
     l.in_flight = true;
+    ++s.in_flight;
     ++metrics_.batches;
     metrics_.max_concurrency = std::max(metrics_.max_concurrency, ++metrics_.concurrency);
     const time_point now = sim_.now();
@@ -535,6 +546,7 @@ private:
     shard_state& s = shards_[ordinal];
     lane_state& l = s.lanes[li];
     l.in_flight = false;
+    --s.in_flight;
     --metrics_.concurrency;
     if (r.kind == outcome::throttled) {
       // Throttles never reach the function and use no retry attempt (spec §2.2).
@@ -609,11 +621,13 @@ private:
     last_result_ = "PROBLEM: Function call failed";
     if (function_error && retry_policy_ref().bisect_on_error && l.current > 1) {
       const std::size_t first = (l.current + 1) / 2;
-      l.splits.push_back(l.current - first);
+      // Both halves keep the invocations their records had: approximateInvokeCount of a
+      // discarded half counts its records' invocations in the batches it was split from.
+      l.splits.push_back({l.current - first, l.invokes});
       l.current = first;
       l.retries = 0;
       ++metrics_.bisections;
-      trace("bisect", ordinal, {{"lane", li}, {"first", first}, {"second", l.splits.back()}});
+      trace("bisect", ordinal, {{"lane", li}, {"first", first}, {"second", l.splits.back().size}});
       return;
     }
     if (retry_policy_ref().may_retry(l.retries)) {

@@ -9,6 +9,8 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
+#include <iterator>
 #include <memory>
 #include <optional>
 #include <string>
@@ -137,14 +139,14 @@ public:
     } else if (routing_.size() == 1) {
       ordinal = routing_.front().ordinal; // one open shard: every key routes to it, no hash needed
     } else {
-      ordinal = route(hash_of(partition_key));
+      ordinal = route_key(partition_key);
     }
     shard_type& s = *shards_[ordinal];
     if (cfg_.write_limits) charge_write(ordinal, bytes);
-    trim(s);
+    if (!cfg_.retention.is_until_consumed()) trim(s); // until_consumed trims on checkpoints
     const time_point now = sim_.now();
     const std::uint64_t seq = ++last_sequence_;
-    s.append(record_type{seq, now, std::move(partition_key), std::move(data)});
+    s.emplace(seq, now, std::move(partition_key), std::move(data));
     ++metrics_.records_put;
     metrics_.bytes_put += bytes;
     for (auto* l : listeners_) l->on_records(ordinal);
@@ -301,12 +303,12 @@ private:
   };
   struct route_cache_entry {
     static constexpr std::size_t max_key = 24;
-    std::uint64_t tag = 0;
-    hash_key hash{};
-    std::uint8_t length = 0xff;
-    char key[max_key]{};
+    static constexpr std::uint8_t empty = 0xff;
+    std::uint64_t words[3]{};    // the key, zero-padded
+    std::uint32_t ordinal = 0;   // its open shard
+    std::uint8_t length = empty; // key length, or empty
   };
-  static constexpr std::size_t route_cache_size = 1024;
+  static constexpr std::size_t route_cache_max = std::size_t{1} << 20; // keys memoized at most
   struct write_bucket {
     std::int64_t second = -1;
     std::uint32_t records = 0;
@@ -340,6 +342,8 @@ private:
     const auto pos = std::lower_bound(routing_.begin(), routing_.end(), range.starting,
                                       [](const route_entry& e, const hash_key& k) { return e.range.starting < k; });
     routing_.insert(pos, route_entry{range, ordinal});
+    route_cache_.clear(); // routes change with the shards
+    route_cache_used_ = 0;
     return ordinal;
   }
 
@@ -356,19 +360,60 @@ private:
     return std::prev(it)->ordinal;
   }
 
-  // MD5 of a partition key, through a small direct-mapped cache (keys of up to 24 bytes):
-  // workloads reuse keys, and MD5 dominates a put otherwise.
-  hash_key hash_of(std::string_view key) {
-    if (key.size() > route_cache_entry::max_key) return hash_key::of_partition_key(key);
-    if (route_cache_.empty()) route_cache_.resize(route_cache_size);
-    const std::uint64_t tag = make_stream_id(key);
-    auto& e = route_cache_[tag & (route_cache_size - 1)];
-    if (e.tag == tag && e.length == key.size() && std::string_view{e.key, e.length} == key) return e.hash;
-    e.tag = tag;
-    e.length = static_cast<std::uint8_t>(key.size());
-    std::copy(key.begin(), key.end(), e.key);
-    e.hash = hash_key::of_partition_key(key);
-    return e.hash;
+  // The open shard of a partition key, memoized in an open-addressing table of the keys seen
+  // (keys of up to 24 bytes, at most 1,048,576 of them; cleared on resharding): workloads reuse
+  // keys, and MD5 (about 100 ns) would otherwise dominate a put. The table allocates only when a
+  // new key makes it grow, never per record. A key is held as three zero-padded 64-bit words.
+  std::uint32_t route_key(std::string_view key) {
+    if (key.size() > route_cache_entry::max_key) return route(hash_key::of_partition_key(key));
+    if (route_cache_.empty()) route_cache_.resize(1024);
+    std::uint64_t w[3] = {0, 0, 0};
+    load_words(key, w);
+    const std::uint64_t mixed = (w[0] * 0x9e3779b97f4a7c15ULL) ^ (w[1] * 0xc2b2ae3d27d4eb4fULL) ^
+                                (w[2] * 0x165667b19e3779f9ULL) ^ key.size();
+    const std::uint64_t h = (mixed ^ (mixed >> 32)) * 0x9e3779b97f4a7c15ULL;
+    const std::size_t mask = route_cache_.size() - 1;
+    for (std::size_t i = static_cast<std::size_t>(h >> 40) & mask;; i = (i + 1) & mask) {
+      route_cache_entry& e = route_cache_[i];
+      if (e.length == route_cache_entry::empty) {
+        const std::uint32_t ordinal = route(hash_key::of_partition_key(key));
+        if (route_cache_used_ >= route_cache_max) return ordinal; // full: no memo
+        e.length = static_cast<std::uint8_t>(key.size());
+        std::copy(std::begin(w), std::end(w), e.words);
+        e.ordinal = ordinal;
+        if (++route_cache_used_ * 2 > route_cache_.size()) grow_route_cache();
+        return ordinal;
+      }
+      if (e.length == key.size() && e.words[0] == w[0] && e.words[1] == w[1] && e.words[2] == w[2]) return e.ordinal;
+    }
+  }
+
+  void grow_route_cache() {
+    std::vector<route_cache_entry> old(route_cache_.size() * 2);
+    old.swap(route_cache_);
+    const std::size_t mask = route_cache_.size() - 1;
+    for (const auto& e : old) {
+      if (e.length == route_cache_entry::empty) continue;
+      const std::uint64_t mixed = (e.words[0] * 0x9e3779b97f4a7c15ULL) ^ (e.words[1] * 0xc2b2ae3d27d4eb4fULL) ^
+                                  (e.words[2] * 0x165667b19e3779f9ULL) ^ e.length;
+      const std::uint64_t h = (mixed ^ (mixed >> 32)) * 0x9e3779b97f4a7c15ULL;
+      std::size_t i = static_cast<std::size_t>(h >> 40) & mask;
+      while (route_cache_[i].length != route_cache_entry::empty) i = (i + 1) & mask;
+      route_cache_[i] = e;
+    }
+  }
+
+  // The key's bytes into three zero-padded words, with fixed-size copies the compiler inlines.
+  static void load_words(std::string_view key, std::uint64_t (&w)[3]) noexcept {
+    const char* p = key.data();
+    std::size_t n = key.size();
+    std::size_t i = 0;
+    for (; n >= 8; ++i, p += 8, n -= 8) std::memcpy(&w[i], p, 8);
+    if (n > 0) {
+      unsigned char tail[8] = {};
+      for (std::size_t b = 0; b < n; ++b) tail[b] = static_cast<unsigned char>(p[b]);
+      std::memcpy(&w[i], tail, 8);
+    }
   }
 
   std::uint32_t ordinal_of(std::string_view shard_id) const {
@@ -425,6 +470,7 @@ private:
   std::vector<reader_state> readers_;
   std::vector<stream_listener*> listeners_;
   std::vector<route_cache_entry> route_cache_; // allocated on the first multi-shard put
+  std::size_t route_cache_used_ = 0;
   std::uint64_t last_sequence_ = 0;
   stream_metrics metrics_;
 };

@@ -122,6 +122,11 @@ public:
 
   /// Appends a record (the stream checks that the shard is open).
   Record& append(Record r) { return records_.push_back(std::move(r)); }
+  /// Appends a record built in place from its members (no intermediate moves).
+  template <class... Args>
+  Record& emplace(Args&&... args) {
+    return records_.emplace_back(std::forward<Args>(args)...);
+  }
   /// Removes retained records from the front while `expired(record)`; returns how many.
   template <class Pred>
   std::size_t trim_while(Pred expired) {
