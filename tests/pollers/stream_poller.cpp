@@ -665,3 +665,137 @@ TEST_CASE("records that expire while waiting are counted, not lost silently (§2
   CHECK(m.expired_event_count + s.metrics().records_expired >= 2);
   CHECK(m.dropped_event_count == 0);
 }
+
+TEST_CASE("a blocked lane buffers up to its cap, then reading of the shard stops [ambiguous §2.2]",
+          "[pollers][stream][spec-2.2]") {
+  esm::simulation sim;
+  kstream s{sim, {}};
+  esm::function fn{sim, {.name = "f"}};
+  const esm::parallelization par{.factor = 2};
+  std::string bad = "bad", good;
+  for (int i = 0; good.empty(); ++i) {
+    const auto k = "good-" + std::to_string(i);
+    if (par.lane_of(k) != par.lane_of(bad)) good = k;
+  }
+  // The blocked lane's cap is max(10,000, 2 × BatchSize) = 10,000 records.
+  for (int i = 0; i < 10'001; ++i) s.put(bad, "poison");
+  for (int i = 0; i < 100; ++i) s.put(good, "ok");
+  int ok = 0;
+  esm::stream_poller poller{s, fn,
+                            [&](const kbatch& b) {
+                              for (const auto& r : b) {
+                                if (r.data == "poison") throw std::runtime_error("x");
+                                ++ok;
+                              }
+                            },
+                            par};
+  sim.run_for(10s);
+  CHECK(ok == 0); // the good records sit behind the 10,001st poison record, which cannot be read
+  CHECK(poller.metrics().polled_event_count == 10'000);
+}
+
+TEST_CASE("throttle_backoff is validated in [1ms, 60s]", "[pollers][stream][config]") {
+  esm::simulation sim;
+  kstream s{sim, {}};
+  esm::function fn{sim, {.name = "f"}};
+  auto make = [&](esm::duration d) {
+    esm::stream_poller p{s, fn, [](const kbatch&) {}, esm::stream_retry{.throttle_backoff = d}};
+  };
+  CHECK_NOTHROW(make(1ms));
+  CHECK_NOTHROW(make(60s));
+  CHECK_THROWS_AS(make(999us), esm::config_error);
+  CHECK_THROWS_AS(make(60s + 1ns), esm::config_error);
+}
+
+TEST_CASE("the partition key counts toward the 6 MB payload (§1)", "[pollers][stream][spec-1]") {
+  esm::simulation sim;
+  kstream s{sim, {}};
+  esm::function fn{sim, {.name = "f"}};
+  journal j;
+  // 6 records of 1,048,576 − 40 bytes of data make 6,291,216 bytes: under 6 MB (6,291,456) alone,
+  // over it with their 41-character keys.
+  const std::string key(41, 'k');
+  for (int i = 0; i < 6; ++i) s.put(key, std::string(1'048'576 - 40, 'x'));
+  esm::stream_poller poller{s, fn, [&](const kbatch& b, esm::invocation_context& ctx) { j.record(b, ctx); }};
+  sim.run_until_idle();
+  CHECK(j.sizes() == std::vector<std::size_t>{5, 1});
+}
+
+TEST_CASE("timeouts and throttles count in FailedInvokeEventCount (§6)", "[pollers][stream][spec-6]") {
+  esm::simulation sim;
+  kstream s{sim, {}};
+  esm::function fn{sim, {.name = "f", .timeout = 1s, .reserved_concurrency = 0}};
+  put_n(s, 3);
+  esm::stream_poller poller{s, fn, [](const kbatch&) {}};
+  sim.run_for(2500ms);
+  CHECK(poller.metrics().throttles == 3); // at 0, 1 and 2 s
+  CHECK(poller.metrics().failed_invoke_event_count == 9);
+
+  esm::simulation sim2;
+  kstream s2{sim2, {}};
+  esm::function slow{sim2, {.name = "slow", .timeout = 1s}};
+  put_n(s2, 2);
+  esm::stream_poller p2{s2, slow, [](const kbatch&, esm::invocation_context& ctx) { ctx.elapse(2s); },
+                        esm::stream_retry{.max_attempts = 0}};
+  sim2.run_until_idle();
+  CHECK(p2.metrics().failed_invoke_event_count == 2);
+  CHECK(p2.metrics().dropped_event_count == 2);
+}
+
+TEST_CASE("disable lets in-flight invocations complete and checkpoint (§1)", "[pollers][stream][spec-1]") {
+  esm::simulation sim;
+  kstream s{sim, {}};
+  esm::function fn{sim, {.name = "f", .default_duration = esm::duration_model::fixed(2s)}};
+  put_n(s, 150);
+  journal j;
+  esm::stream_poller poller{s, fn, [&](const kbatch& b, esm::invocation_context& ctx) { j.record(b, ctx); }};
+  sim.advance_to(at(1s)); // the first batch of 100 is in flight
+  poller.disable();
+  sim.run_for(1min);
+  CHECK(j.calls.size() == 1);
+  CHECK(poller.checkpoint(0) == 100);
+  CHECK(poller.metrics().processed_event_count == 100);
+  poller.enable();
+  sim.run_until_idle();
+  CHECK(poller.checkpoint(0) == 150);
+}
+
+TEST_CASE("a destination that throws is a failed delivery; the mapping goes on (§2.6, §6)",
+          "[pollers][stream][spec-2.6][spec-6]") {
+  esm::simulation sim;
+  kstream s{sim, {}};
+  esm::function fn{sim, {.name = "f"}};
+  put_n(s, 3);
+  int ok = 0;
+  esm::stream_poller poller{s, fn,
+                            [&](const kbatch& b) {
+                              if (b.front().data == "0") throw std::runtime_error("x");
+                              ok += static_cast<int>(b.size());
+                            },
+                            esm::batching{.batch_size = 1}, esm::stream_retry{.max_attempts = 0},
+                            esm::on_failure{[](const esm::stream_failure_record&) -> bool {
+                              throw std::runtime_error("destination down");
+                            }}};
+  CHECK_NOTHROW(sim.run_until_idle());
+  CHECK(ok == 2);
+  CHECK(poller.metrics().destination_delivery_failures == 1);
+  CHECK(poller.metrics().dropped_event_count == 1);
+}
+
+TEST_CASE("records that expire while buffered count in expired_event_count, not as dropped (§2.8)",
+          "[pollers][stream][spec-2.8]") {
+  esm::simulation sim;
+  kstream s{sim, {}};
+  esm::function fn{sim, {.name = "f", .timeout = 900s, .default_duration = esm::duration_model::fixed(15min)}};
+  put_n(s, 3);
+  // One record per batch; each batch fails after 15 minutes, forever: the two waiting records
+  // expire after 24 h while the first one is retried.
+  esm::stream_poller poller{s, fn, [](const kbatch&) { throw std::runtime_error("x"); },
+                            esm::batching{.batch_size = 1}};
+  sim.run_for(25h);
+  const auto& m = poller.metrics();
+  CHECK(m.polled_event_count == 3);
+  CHECK(m.expired_event_count == 3); // all three: the record in retry expires too, at its next dispatch
+  CHECK(m.dropped_event_count == 0);
+  CHECK(m.processed_event_count == 0);
+}

@@ -560,6 +560,12 @@ private:
       });
       return;
     }
+    // Retention may have removed some of the batch's records while it was in flight.
+    drop_expired(stream_.shard_at(ordinal), l);
+    if (l.current == 0) {
+      pump(ordinal);
+      return;
+    }
     ++l.invokes;
     l.last_request_id.assign(r.request_id());
     l.last_response = failure_response_context{200, "$LATEST", is_error(r.kind) ? "Unhandled" : ""};
