@@ -39,6 +39,7 @@
 #include <esm/policies/batching.hpp>
 #include <esm/policies/parallelization.hpp>
 #include <esm/policies/retry.hpp>
+#include <esm/policies/tumbling_window.hpp>
 #include <esm/pollers/destination.hpp>
 #include <esm/pollers/metrics.hpp>
 #include <esm/sources/shard.hpp>
@@ -138,6 +139,8 @@ template <class P>
 struct is_destination : std::bool_constant<failure_destination<P>> {};
 template <class P>
 struct is_stream_options : std::is_same<P, stream_options> {};
+template <class P>
+struct is_window : std::bool_constant<window_policy<P>> {};
 
 /// How many of `Ps` satisfy `Pred`.
 template <template <class> class Pred, class... Ps>
@@ -188,17 +191,27 @@ public:
   using parallelization_type = typename detail::policy_type<detail::is_parallelization, parallelization, Policies...>::type;
   using retry_type = typename detail::policy_type<detail::is_stream_retry, stream_retry, Policies...>::type;
   using destination_type = typename detail::policy_type<detail::is_destination, no_destination, Policies...>::type;
+  using window_type = typename detail::policy_type<detail::is_window, tumbling_window, Policies...>::type;
 
-  static_assert(handler<Handler, batch_type>,
+  /// True for a tumbling-window handler: `window_response h(const batch&, const window_context&)`,
+  /// optionally with a trailing `esm::invocation_context&`.
+  static constexpr bool windowed_handler =
+      std::is_invocable_r_v<window_response, Handler&, const batch_type&, const window_context&> ||
+      std::is_invocable_r_v<window_response, Handler&, const batch_type&, const window_context&, invocation_context&>;
+
+  static_assert(windowed_handler || handler<Handler, batch_type>,
                 "esm::stream_poller: the handler must be callable as h(const esm::stream_batch<Record>&) or "
-                "h(batch, esm::invocation_context&), returning void or esm::batch_response");
+                "h(batch, esm::invocation_context&), returning void or esm::batch_response; or, with a "
+                "tumbling_window, as h(batch, const esm::window_context&) returning esm::window_response");
+  static_assert(!windowed_handler || detail::count_policies<detail::is_window, Policies...> == 1,
+                "esm::stream_poller: a tumbling-window handler needs an esm::tumbling_window policy");
   static_assert(((detail::is_batching<Policies>::value + detail::is_parallelization<Policies>::value +
                       detail::is_stream_retry<Policies>::value + detail::is_destination<Policies>::value +
-                      detail::is_stream_options<Policies>::value ==
+                      detail::is_stream_options<Policies>::value + detail::is_window<Policies>::value ==
                   1) &&
                  ...),
                 "esm::stream_poller: every policy must be exactly one of batching, parallelization, stream_retry, "
-                "an on_failure destination or stream_options");
+                "an on_failure destination, a tumbling_window or stream_options");
   static_assert(detail::count_policies<detail::is_batching, Policies...> <= 1, "esm::stream_poller: two batching policies");
   static_assert(detail::count_policies<detail::is_parallelization, Policies...> <= 1,
                 "esm::stream_poller: two parallelization policies");
@@ -207,6 +220,7 @@ public:
                 "esm::stream_poller: two on-failure destinations");
   static_assert(detail::count_policies<detail::is_stream_options, Policies...> <= 1,
                 "esm::stream_poller: two stream_options");
+  static_assert(detail::count_policies<detail::is_window, Policies...> <= 1, "esm::stream_poller: two tumbling windows");
   static_assert(is_stream(Stream::kind), "esm::stream_poller reads Kinesis or DynamoDB streams");
 
   /// A mapping from `stream` to `fn` running `h`. Validates every parameter against AWS's ranges
@@ -217,6 +231,16 @@ public:
     b.validate(Stream::kind);
     parallelization_policy_ref().validate();
     retry_policy_ref().validate();
+    window_ref().validate();
+    window_size_ = window_ref().tumbling_window_size();
+    if (windowed_handler && window_size_ == duration::zero()) {
+      throw config_error("tumbling_window", "(0s, 900s] for a tumbling-window handler", "0s",
+                         "a stream event source mapping");
+    }
+    if (!windowed_handler && window_size_ > duration::zero()) {
+      throw config_error("tumbling_window", "0s unless the handler takes an esm::window_context",
+                         esm::to_string(window_size_), "a stream event source mapping");
+    }
     const stream_options& o = options();
     if (o.start.type != iterator_type::trim_horizon && o.start.type != iterator_type::latest &&
         o.start.type != iterator_type::at_timestamp) {
@@ -297,7 +321,7 @@ public:
 
 private:
   enum class shard_status : std::uint8_t { waiting_parents, active, finished };
-  enum class lane_timer : std::uint8_t { none, window, backoff };
+  enum class lane_timer : std::uint8_t { none, window, backoff, window_end };
 
   struct lane_state {
     detail::ring<std::uint64_t> pending; // positions assigned and not finished, oldest first
@@ -315,6 +339,13 @@ private:
     time_point window_start{};
     std::string last_request_id;
     std::optional<failure_response_context> last_response;
+    // Tumbling window (spec §2.7).
+    bool win_active = false;      // a window has started and had no successful final invoke
+    time_point win_start{};       // its start
+    std::string win_state;        // the state returned by its last successful invoke
+    bool win_early = false;       // the next invoke says isWindowTerminatedEarly
+    bool win_final = false;       // the batch in flight is the window's final invoke
+    std::optional<std::string> win_returned; // what the handler in flight returned as state
   };
   struct shard_state {
     std::uint32_t ordinal = 0;
@@ -333,6 +364,7 @@ private:
   retry_type& retry_policy_ref() { return pick<detail::is_stream_retry>(default_retry_); }
   destination_type& destination_ref() { return pick<detail::is_destination>(default_destination_); }
   const stream_options& options() { return pick<detail::is_stream_options>(default_options_); }
+  window_type& window_ref() { return pick<detail::is_window>(default_window_); }
   template <template <class> class Pred, class Default>
   decltype(auto) pick(Default& fallback) {
     return std::apply([&](auto&... ps) -> decltype(auto) { return detail::pick_policy<Pred>(fallback, ps...); },
@@ -381,7 +413,7 @@ private:
     const auto& sh = stream_.shard_at(ordinal);
     if (!sh.closed() || s.read_pos < sh.end_position()) return;
     for (const auto& l : s.lanes)
-      if (!l.pending.empty() || l.in_flight) return;
+      if (!l.pending.empty() || l.in_flight || l.win_active) return;
     s.status = shard_status::finished;
     trace("shard_finished", ordinal);
     for (const auto child : sh.children()) {
@@ -467,9 +499,15 @@ private:
           l.splits.pop_back();
           l.retries = 0;
         } else {
+          if (window_size_ > duration::zero() && !start_window(ordinal, li)) return;
           const auto [n, full] = cut(sh, l);
-          if (n == 0) return;
-          if (!full && window_ > duration::zero() && sim_.now() < l.window_start + window_) {
+          if (window_size_ > duration::zero()) {
+            l.win_final = window_complete(s, sh, l, n);
+            if (n == 0 && !l.win_final) return;
+          } else if (n == 0) {
+            return;
+          }
+          if (!full && !l.win_final && window_ > duration::zero() && sim_.now() < l.window_start + window_) {
             if (l.timer_kind != lane_timer::window) {
               l.timer_kind = lane_timer::window;
               l.timer = sim_.schedule_at(l.window_start + window_, [this, ordinal, li] {
@@ -487,6 +525,10 @@ private:
           l.retries = 0;
           l.invokes = 0;
           trace("batch", ordinal, {{"lane", li}, {"records", n}});
+          if (n == 0) { // the final invoke of a window whose records were all sent already
+            invoke(ordinal, li);
+            return;
+          }
         }
       }
       // MaximumRecordAgeInSeconds: records too old to send are discarded, oldest first.
@@ -502,6 +544,65 @@ private:
     }
   }
 
+  // --- tumbling windows (spec §2.7) -------------------------------------------------------------
+
+  // The start of the window holding `t`: windows are aligned on multiples of their length in
+  // Unix time (as AWS's `window.start` values are), through the simulation's wall epoch.
+  time_point window_of(time_point t) const noexcept {
+    const auto w = window_size_.count();
+    const auto offset = sim_.epoch().start.time_since_epoch().count() % w;
+    const auto x = (t.time_since_epoch().count() + offset) % w;
+    return t - duration{x};
+  }
+
+  // A shard that is closed and fully read ends its window (resharding closes a window).
+  bool shard_drained(const shard_state& s, const stream_shard<record_type>& sh) const noexcept {
+    return sh.closed() && s.read_pos >= sh.end_position();
+  }
+
+  // Picks the window of the lane's next batch. Returns false when nothing is to be sent now; a
+  // window whose records were all sent gets its final invoke (with no records) when it ends.
+  bool start_window(std::uint32_t ordinal, std::uint32_t li) {
+    shard_state& s = shards_[ordinal];
+    lane_state& l = s.lanes[li];
+    const auto& sh = stream_.shard_at(ordinal);
+    const bool next_in_active =
+        l.win_active && !l.pending.empty() && window_of(sh.at(l.pending[0]).arrival) == l.win_start;
+    if (next_in_active) return true;
+    if (l.win_active) {
+      // No record of the active window is pending: its final invoke, once it has ended.
+      const time_point end = l.win_start + window_size_;
+      if (l.pending.empty() && sim_.now() < end && !shard_drained(s, sh)) {
+        if (l.timer_kind != lane_timer::window_end) {
+          if (l.timer_kind == lane_timer::window) sim_.cancel(l.timer);
+          l.timer_kind = lane_timer::window_end;
+          l.timer = sim_.schedule_at(end, [this, ordinal, li] {
+            shards_[ordinal].lanes[li].timer_kind = lane_timer::none;
+            pump(ordinal);
+          });
+        }
+        return false;
+      }
+      return true; // cut() takes no record of another window: a final invoke with none
+    }
+    if (l.pending.empty()) return false;
+    l.win_active = true;
+    l.win_start = window_of(sh.at(l.pending[0]).arrival);
+    l.win_state.clear();
+    l.win_early = false;
+    return true;
+  }
+
+  // Whether a batch of the lane's first n records ends its window: the window is over (or the
+  // shard is drained) and no record of the window remains unsent or unread.
+  bool window_complete(const shard_state& s, const stream_shard<record_type>& sh, const lane_state& l,
+                       std::size_t n) const {
+    const time_point end = l.win_start + window_size_;
+    if (sim_.now() < end && !shard_drained(s, sh)) return false;
+    if (n < l.pending.size() && window_of(sh.at(l.pending[n]).arrival) == l.win_start) return false;
+    return s.read_pos >= sh.end_position() || sh.at(s.read_pos).arrival >= end;
+  }
+
   // How many records of the lane's pending front make the next batch, and whether the batch is
   // full (size or payload) so the window need not be waited for.
   std::pair<std::size_t, bool> cut(const stream_shard<record_type>& sh, const lane_state& l) const {
@@ -509,6 +610,7 @@ private:
     std::size_t bytes = 0;
     const std::size_t limit = std::min(batch_size_, l.pending.size());
     while (n < limit) {
+      if (window_size_ > duration::zero() && window_of(sh.at(l.pending[n]).arrival) != l.win_start) return {n, true};
       const std::size_t b = sh.at(l.pending[n]).bytes();
       if (n > 0 && bytes + b > max_invoke_payload_bytes) return {n, true};
       bytes += b;
@@ -527,15 +629,34 @@ private:
     ++metrics_.batches;
     metrics_.max_concurrency = std::max(metrics_.max_concurrency, ++metrics_.concurrency);
     const time_point now = sim_.now();
-    const duration age = now - batch.back().arrival;
+    const duration age = l.current == 0 ? duration::zero() : now - batch.back().arrival;
     trace("invoke", ordinal, {{"lane", li}, {"records", l.current}, {"attempt", l.retries + 1}, {"iterator_age", age}});
-    const bool started = fn_.invoke(
-        batch, handler_,
-        [this, alive = std::weak_ptr<char>(alive_), ordinal, li](const invocation_result& r) {
-          if (!alive.expired()) complete(ordinal, li, r);
-        },
-        invoke_options{.attempt = l.retries + 1, .items = l.current});
-    if (started) {
+    auto done = [this, alive = std::weak_ptr<char>(alive_), ordinal, li](const invocation_result& r) {
+      if (!alive.expired()) complete(ordinal, li, r);
+    };
+    const invoke_options opts{.attempt = l.retries + 1, .items = l.current};
+    bool started = false;
+    if constexpr (windowed_handler) {
+      // The function runs this adapter at once: it hands the window to the handler and keeps the
+      // returned state for the completion.
+      l.win_returned.reset();
+      const window_context w{l.win_start, l.win_start + window_size_, l.win_state, l.win_final, l.win_early, sh.id()};
+      auto adapter = [this, &l, &w](const batch_type& b, invocation_context& ctx) -> batch_response {
+        window_response r;
+        if constexpr (std::is_invocable_r_v<window_response, Handler&, const batch_type&, const window_context&,
+                                            invocation_context&>) {
+          r = handler_(b, w, ctx);
+        } else {
+          r = handler_(b, w);
+        }
+        l.win_returned = std::move(r.state);
+        return batch_response{std::move(r.batch_item_failures)};
+      };
+      started = fn_.invoke(batch, adapter, std::move(done), opts);
+    } else {
+      started = fn_.invoke(batch, handler_, std::move(done), opts);
+    }
+    if (started && l.current > 0) {
       metrics_.invoked_event_count += l.current;
       metrics_.iterator_age = age;
       metrics_.max_iterator_age = std::max(metrics_.max_iterator_age, age);
@@ -561,8 +682,9 @@ private:
       return;
     }
     // Retention may have removed some of the batch's records while it was in flight.
+    const std::size_t sent = l.current;
     drop_expired(stream_.shard_at(ordinal), l);
-    if (l.current == 0) {
+    if (sent > 0 && l.current == 0) {
       pump(ordinal);
       return;
     }
@@ -570,10 +692,28 @@ private:
     l.last_request_id.assign(r.request_id());
     l.last_response = failure_response_context{200, "$LATEST", is_error(r.kind) ? "Unhandled" : ""};
     std::size_t failed_from = l.current; // index of the first record to retry; current = none
-    if (is_error(r.kind)) {
+    bool failed = is_error(r.kind);
+    if (window_size_ > duration::zero() && !failed) {
+      if (!l.win_returned) {
+        failed = true; // a tumbling-window response without state is a failure (§2.7)
+      } else if (l.win_returned->size() > tumbling_window::max_state_bytes) {
+        l.win_state.clear(); // over 1 MB: the window ends early; the next invoke starts fresh
+        l.win_early = true;
+      } else {
+        l.win_state = std::move(*l.win_returned);
+        l.win_early = false;
+      }
+    }
+    if (failed) {
       failed_from = 0;
     } else if (r.kind == outcome::partial && options().report_batch_item_failures) {
       failed_from = lowest_failed(ordinal, l, *r.response);
+    }
+    if (failed_from == l.current && l.win_final) {
+      l.win_active = false; // the final invoke succeeded: checkpoint and drop the state
+      l.win_state.clear();
+      l.win_final = false;
+      l.win_early = false;
     }
     if (failed_from == l.current) {
       succeed(ordinal, li, l.current);
@@ -625,7 +765,7 @@ private:
   void fail(std::uint32_t ordinal, std::uint32_t li, bool function_error) {
     lane_state& l = shards_[ordinal].lanes[li];
     last_result_ = "PROBLEM: Function call failed";
-    if (function_error && retry_policy_ref().bisect_on_error && l.current > 1) {
+    if (function_error && retry_policy_ref().bisect_on_error && l.current > 1 && window_size_ == duration::zero()) {
       const std::size_t first = (l.current + 1) / 2;
       // Both halves keep the invocations their records had: approximateInvokeCount of a
       // discarded half counts its records' invocations in the batches it was split from.
@@ -640,6 +780,14 @@ private:
       ++l.retries;
       ++metrics_.retries;
       trace("retry", ordinal, {{"lane", li}, {"records", l.current}, {"retry", l.retries}});
+      return;
+    }
+    if (l.current == 0) { // a window's final invoke with no records ran out of retries: the window ends
+      l.win_active = false;
+      l.win_state.clear();
+      l.win_final = false;
+      l.retries = 0;
+      trace("drop", ordinal, {{"lane", li}, {"records", 0}, {"condition", std::string_view{"RetryAttemptsExhausted"}}});
       return;
     }
     discard(ordinal, li, l.current, discard_condition::retry_attempts_exhausted);
@@ -708,6 +856,8 @@ private:
   stream_retry default_retry_{};
   no_destination default_destination_{};
   stream_options default_options_{};
+  tumbling_window default_window_{};
+  duration window_size_{}; // tumbling window length, 0 = off
   std::size_t batch_size_ = 100;
   duration window_{};
   std::size_t lanes_per_shard_ = 1;
