@@ -201,3 +201,25 @@ TEST_CASE("resharding closes a window: the parent's final invoke comes before th
   CHECK(parent_final);
   CHECK(poller.metrics().processed_event_count == 2);
 }
+
+TEST_CASE("bisection does not split windowed batches (§2.7, §2.4)", "[pollers][stream][windows][spec-2.7]") {
+  esm::simulation sim;
+  kstream s{sim, {}};
+  esm::function fn{sim, {.name = "f"}};
+  std::vector<std::size_t> sizes;
+  esm::stream_poller poller{s, fn,
+                            [&](const kbatch& b, const esm::window_context&) -> esm::window_response {
+                              sizes.push_back(b.size());
+                              if (b.size() > 0) throw std::runtime_error("x");
+                              return {"", {}};
+                            },
+                            esm::tumbling_window{.size = 60s},
+                            esm::stream_retry{.max_attempts = 1, .bisect_on_error = true}};
+  for (int i = 0; i < 4; ++i) s.put("k", std::to_string(i));
+  sim.run_until_idle();
+  REQUIRE(sizes.size() >= 2);
+  CHECK(sizes[0] == 4);
+  CHECK(sizes[1] == 4); // retried whole, not halved
+  CHECK(poller.metrics().bisections == 0);
+  CHECK(poller.metrics().dropped_event_count == 4);
+}
