@@ -284,35 +284,8 @@ public:
   }
 
   /// Reads a shard without a poller (`GetShardIterator` + `GetRecords`).
-  class iterator {
-  public:
-    /// Up to `limit` records from the current position (1,000 at most, as DynamoDB Streams'
-    /// `GetRecords`); the pointers stay valid until retention trims those records. A position
-    /// that retention has passed resumes at the oldest retained record.
-    std::vector<const record_type*> next(std::size_t limit = 1'000) {
-      stream_->trim(*shard_);
-      position_ = std::max(position_, shard_->begin_position());
-      std::vector<const record_type*> out;
-      const std::uint64_t end =
-          std::min<std::uint64_t>(shard_->end_position(), position_ + std::min<std::size_t>(limit, 1'000));
-      out.reserve(static_cast<std::size_t>(end - position_));
-      for (; position_ < end; ++position_) out.push_back(&shard_->at(position_));
-      return out;
-    }
-    /// True when the shard is closed and every record has been read (`NextShardIterator` null).
-    [[nodiscard]] bool at_end() const noexcept { return shard_->closed() && position_ >= shard_->end_position(); }
-    /// The shard being read.
-    [[nodiscard]] const shard_type& shard() const noexcept { return *shard_; }
-    /// The position of the next record to read.
-    [[nodiscard]] std::uint64_t position() const noexcept { return position_; }
-
-  private:
-    friend class dynamodb_stream;
-    iterator(dynamodb_stream& s, shard_type& sh, std::uint64_t pos) : stream_(&s), shard_(&sh), position_(pos) {}
-    dynamodb_stream* stream_;
-    shard_type* shard_;
-    std::uint64_t position_;
-  };
+  /// Reads a shard without a poller (see `esm::shard_iterator`).
+  using iterator = shard_iterator<dynamodb_stream>;
 
   /// An iterator on a shard from a starting position: TRIM_HORIZON, LATEST, AT_SEQUENCE_NUMBER
   /// or AFTER_SEQUENCE_NUMBER. Throws `input_error` for an unknown shard and for AT_TIMESTAMP,
@@ -352,48 +325,18 @@ public:
   // --- readers (retention::until_consumed) ----------------------------------------------------
 
   /// Registers a reader whose checkpoints hold records back under `until_consumed` retention.
-  reader_id register_reader() {
-    readers_.push_back(reader_state{true, {}});
-    return reader_id{static_cast<std::uint32_t>(readers_.size() - 1)};
-  }
+  reader_id register_reader() { return readers_.add(); }
   /// Ends a reader's hold on records.
-  void unregister_reader(reader_id r) noexcept { readers_[static_cast<std::size_t>(r)].active = false; }
+  void unregister_reader(reader_id r) noexcept { readers_.remove(r); }
   /// The reader has processed every record of the shard before `position`.
   void checkpoint(reader_id r, std::uint32_t shard_ordinal, std::uint64_t position) {
-    auto& cps = readers_[static_cast<std::size_t>(r)].positions;
-    if (cps.size() <= shard_ordinal) cps.resize(shard_ordinal + 1, 0);
-    cps[shard_ordinal] = std::max(cps[shard_ordinal], position);
+    readers_.checkpoint(r, shard_ordinal, position);
     if (cfg_.retention.is_until_consumed()) trim(*shards_[shard_ordinal]);
   }
   /// Applies retention to a shard now (also done on every write, read and checkpoint).
-  void trim(shard_type& s) {
-    std::size_t n = 0;
-    if (cfg_.retention.is_until_consumed()) {
-      std::optional<std::uint64_t> consumed;
-      for (const auto& r : readers_) {
-        if (!r.active) continue;
-        const std::uint64_t p = s.ordinal() < r.positions.size() ? r.positions[s.ordinal()] : 0;
-        consumed = consumed ? std::min(*consumed, p) : p;
-      }
-      if (!consumed) return;
-      const std::uint64_t keep_from = *consumed;
-      std::uint64_t pos = s.begin_position();
-      n = s.trim_while([&](const record_type&) { return pos++ < keep_from; });
-    } else {
-      const time_point now = sim_.now();
-      const duration period = cfg_.retention.period();
-      if (now.time_since_epoch() < period) return;
-      const time_point oldest_kept = now - period;
-      n = s.trim_while([&](const record_type& r) { return r.arrival < oldest_kept; });
-    }
-    metrics_.records_expired += n;
-  }
+  void trim(shard_type& s) { metrics_.records_expired += apply_retention(s, cfg_.retention, sim_.now(), readers_); }
 
 private:
-  struct reader_state {
-    bool active;
-    std::vector<std::uint64_t> positions;
-  };
 
   void validate() const {
     const auto& n = cfg_.name;
@@ -517,7 +460,7 @@ private:
   dynamodb_stream_config cfg_;
   std::vector<std::unique_ptr<shard_type>> shards_;
   std::vector<std::uint32_t> open_; // by partition
-  std::vector<reader_state> readers_;
+  reader_registry readers_;
   std::vector<stream_listener*> listeners_;
   std::uint64_t last_sequence_ = 0;
   dynamodb_stream_metrics metrics_;

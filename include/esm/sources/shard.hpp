@@ -15,6 +15,7 @@
 #include <esm/core/error.hpp>
 #include <esm/core/time.hpp>
 #include <esm/detail/chunked_log.hpp>
+#include <esm/policies/retention.hpp>
 #include <esm/sources/hash_key.hpp>
 
 namespace esm {
@@ -184,6 +185,95 @@ protected:
   stream_listener(const stream_listener&) = default;
   stream_listener& operator=(const stream_listener&) = default;
   ~stream_listener() = default;
+};
+
+/// The readers of a stream (its pollers) and their checkpoints per shard. Under
+/// `retention::until_consumed`, a shard's records before every active reader's checkpoint may go.
+class reader_registry {
+public:
+  /// Registers a reader.
+  reader_id add() {
+    readers_.push_back(reader{true, {}});
+    return reader_id{static_cast<std::uint32_t>(readers_.size() - 1)};
+  }
+  /// Ends a reader's hold on records.
+  void remove(reader_id r) noexcept { readers_[static_cast<std::size_t>(r)].active = false; }
+  /// The reader has processed every record of the shard before `position`.
+  void checkpoint(reader_id r, std::uint32_t shard_ordinal, std::uint64_t position) {
+    auto& cps = readers_[static_cast<std::size_t>(r)].positions;
+    if (cps.size() <= shard_ordinal) cps.resize(shard_ordinal + 1, 0);
+    cps[shard_ordinal] = std::max(cps[shard_ordinal], position);
+  }
+  /// The lowest checkpoint of the active readers on a shard; nullopt when nobody reads.
+  [[nodiscard]] std::optional<std::uint64_t> consumed(std::uint32_t shard_ordinal) const noexcept {
+    std::optional<std::uint64_t> low;
+    for (const auto& r : readers_) {
+      if (!r.active) continue;
+      const std::uint64_t p = shard_ordinal < r.positions.size() ? r.positions[shard_ordinal] : 0;
+      low = low ? std::min(*low, p) : p;
+    }
+    return low;
+  }
+
+private:
+  struct reader {
+    bool active;
+    std::vector<std::uint64_t> positions;
+  };
+  std::vector<reader> readers_;
+};
+
+/// Applies a retention to a shard at `now`; returns how many records it removed.
+template <class Record>
+std::size_t apply_retention(stream_shard<Record>& s, const retention& r, time_point now,
+                            const reader_registry& readers) {
+  if (r.is_until_consumed()) {
+    const auto consumed = readers.consumed(s.ordinal());
+    if (!consumed) return 0;
+    std::uint64_t pos = s.begin_position();
+    return s.trim_while([&](const Record&) { return pos++ < *consumed; });
+  }
+  if (now.time_since_epoch() < r.period()) return 0;
+  const time_point oldest_kept = now - r.period();
+  return s.trim_while([&](const Record& rec) { return rec.arrival < oldest_kept; });
+}
+
+/// Reads one shard of `Stream` without a poller (`GetShardIterator` + `GetRecords`). Made by
+/// the stream's `iterator_at`.
+template <class Stream>
+class shard_iterator {
+public:
+  using shard_type = typename Stream::shard_type;   ///< the shard
+  using record_type = typename Stream::record_type; ///< its records
+
+  /// An iterator on `shard` of `stream` at `position`.
+  shard_iterator(Stream& stream, shard_type& shard, std::uint64_t position) noexcept
+      : stream_(&stream), shard_(&shard), position_(position) {}
+
+  /// Up to `limit` records from the current position (at most `Stream::max_get_records`, as
+  /// `GetRecords`); the pointers stay valid until retention trims those records. A position that
+  /// retention has passed resumes at the oldest retained record.
+  std::vector<const record_type*> next(std::size_t limit = Stream::max_get_records) {
+    stream_->trim(*shard_);
+    position_ = std::max(position_, shard_->begin_position());
+    const std::uint64_t end = std::min<std::uint64_t>(
+        shard_->end_position(), position_ + std::min<std::size_t>(limit, Stream::max_get_records));
+    std::vector<const record_type*> out;
+    out.reserve(static_cast<std::size_t>(end - position_));
+    for (; position_ < end; ++position_) out.push_back(&shard_->at(position_));
+    return out;
+  }
+  /// True when the shard is closed and every record has been read (`NextShardIterator` null).
+  [[nodiscard]] bool at_end() const noexcept { return shard_->closed() && position_ >= shard_->end_position(); }
+  /// The shard being read.
+  [[nodiscard]] const shard_type& shard() const noexcept { return *shard_; }
+  /// The position of the next record to read.
+  [[nodiscard]] std::uint64_t position() const noexcept { return position_; }
+
+private:
+  Stream* stream_;
+  shard_type* shard_;
+  std::uint64_t position_;
 };
 
 /// Formats a shard id as AWS does: `shardId-` and 12 digits.
