@@ -18,6 +18,7 @@
 #include <esm/policies/parallelization.hpp>
 #include <esm/policies/retention.hpp>
 #include <esm/policies/retry.hpp>
+#include <esm/policies/tumbling_window.hpp>
 
 #include <esm/sources/dynamodb_stream.hpp>
 #include <esm/sources/hash_key.hpp>
