@@ -353,10 +353,10 @@ private:
     std::size_t n = key.size();
     std::size_t i = 0;
     for (; n >= 8; ++i, p += 8, n -= 8) std::memcpy(&w[i], p, 8);
-    if (n > 0) {
-      unsigned char tail[8] = {};
-      for (std::size_t b = 0; b < n; ++b) tail[b] = static_cast<unsigned char>(p[b]);
-      std::memcpy(&w[i], tail, 8);
+    if (n > 0) { // assembled in a register: byte stores then a word load would stall
+      std::uint64_t tail = 0;
+      for (std::size_t b = 0; b < n; ++b) tail |= std::uint64_t{static_cast<unsigned char>(p[b])} << (8 * b);
+      w[i] = tail;
     }
   }
 
