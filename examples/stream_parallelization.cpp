@@ -133,8 +133,8 @@ int main() {
   }
   fmt::print("\nfactor 1: one lane per shard moves 500 records/s of the 1,000 put: the backlog grows by\n");
   fmt::print("2,000 records/s and IteratorAge by half a second per second.\n");
-  fmt::print("factor 5: a lane finishes its batch in 200 ms and the shard is read again at once, so a\n");
-  fmt::print("batch's last record is at most a producer tick or two old.\n");
+  fmt::print("factor 5: a lane finishes its batch in 200 ms and the shard is read again (5 GetRecords\n");
+  fmt::print("calls per second allow it), so a batch's last record is only milliseconds old.\n");
   int busiest = 0;
   for (const auto& l : five.keys_per_lane)
     for (const int k : l) busiest = std::max(busiest, k);

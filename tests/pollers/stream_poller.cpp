@@ -799,3 +799,21 @@ TEST_CASE("records that expire while buffered count in expired_event_count, not 
   CHECK(m.dropped_event_count == 0);
   CHECK(m.processed_event_count == 0);
 }
+
+TEST_CASE("a Kinesis shard is read at most 5 times per second (GetRecords, §8)", "[pollers][stream][spec-8]") {
+  esm::simulation sim;
+  kstream s{sim, {}};
+  esm::function fn{sim, {.name = "f"}};
+  journal j;
+  put_n(s, 25'000);
+  esm::stream_poller poller{s, fn, [&](const kbatch& b, esm::invocation_context& ctx) { j.record(b, ctx); },
+                            esm::batching{.batch_size = 10'000}};
+  sim.run_until_idle();
+  // Each GetRecords returns at most 10,000 records; a batch completes in 10 ms, but the next read
+  // of the shard waits until 200 ms after the previous one.
+  CHECK(j.sizes() == std::vector<std::size_t>{10'000, 10'000, 5'000});
+  REQUIRE(j.calls.size() == 3);
+  CHECK(j.calls[0].time == at(0s));
+  CHECK(j.calls[1].time == at(200ms));
+  CHECK(j.calls[2].time == at(400ms));
+}

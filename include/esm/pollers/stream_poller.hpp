@@ -356,6 +356,7 @@ private:
     bool poll_scheduled = false; // poll_timer is pending (cheaper to test on every put)
     int in_flight = 0;           // lanes with an invocation in flight
     time_point last_poll{};
+    std::optional<time_point> last_read; // the last GetRecords call
   };
 
   // --- policies -------------------------------------------------------------------------------
@@ -460,6 +461,23 @@ private:
     stream_.trim(sh);
     s.last_poll = sim_.now();
     if (s.read_pos < sh.begin_position()) s.read_pos = sh.begin_position(); // expired before it was read
+    if (s.read_pos >= sh.end_position()) return; // nothing new: no GetRecords call needed
+    // GetRecords calls per shard are limited (Kinesis: 5 per second, spec §8): too soon after the
+    // last one, the lanes work from what they hold and the shard is read when allowed.
+    if constexpr (Stream::min_read_interval > duration::zero()) {
+      if (s.last_read && sim_.now() < *s.last_read + Stream::min_read_interval) {
+        if (!s.poll_scheduled) {
+          const std::uint32_t ordinal = s.ordinal;
+          s.poll_scheduled = true;
+          s.poll_timer = sim_.schedule_at(*s.last_read + Stream::min_read_interval, [this, ordinal] {
+            shards_[ordinal].poll_scheduled = false;
+            pump(ordinal);
+          });
+        }
+        return;
+      }
+    }
+    s.last_read = sim_.now();
     const std::uint64_t start = s.read_pos;
     const std::uint64_t end = std::min<std::uint64_t>(sh.end_position(), start + Stream::max_get_records);
     const auto& par = parallelization_policy_ref();

@@ -316,6 +316,8 @@ public:
   static constexpr duration poll_interval = std::chrono::milliseconds{250};
   /// Records one `GetRecords` call returns at most: 1,000 (DynamoDB Streams).
   static constexpr std::size_t max_get_records = 1'000;
+  /// Shortest time between two `GetRecords` calls on a shard: none beyond the 250 ms polling.
+  static constexpr duration min_read_interval = duration::zero();
 
   /// Adds a listener (a poller). It must be removed before it is destroyed.
   void add_listener(stream_listener* l) { listeners_.push_back(l); }

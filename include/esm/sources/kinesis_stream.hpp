@@ -224,6 +224,8 @@ public:
   static constexpr duration poll_interval = std::chrono::seconds{1};
   /// Records one `GetRecords` call returns at most: 10,000 (spec §8).
   static constexpr std::size_t max_get_records = 10'000;
+  /// Shortest time between two `GetRecords` calls on a shard: 5 calls per second (spec §8).
+  static constexpr duration min_read_interval = std::chrono::milliseconds{200};
 
   /// Adds a listener (a poller). It must be removed before it is destroyed.
   void add_listener(stream_listener* l) { listeners_.push_back(l); }
