@@ -18,14 +18,20 @@
 #include <esm/policies/parallelization.hpp>
 #include <esm/policies/retention.hpp>
 #include <esm/policies/retry.hpp>
+#include <esm/policies/scaling.hpp>
 #include <esm/policies/tumbling_window.hpp>
+#include <esm/policies/visibility.hpp>
 
 #include <esm/sources/dynamodb_stream.hpp>
 #include <esm/sources/hash_key.hpp>
 #include <esm/sources/kinesis_stream.hpp>
 #include <esm/sources/shard.hpp>
+#include <esm/sources/sqs_fifo_queue.hpp>
+#include <esm/sources/sqs_message.hpp>
+#include <esm/sources/sqs_queue.hpp>
 #include <esm/sources/stream_record.hpp>
 
 #include <esm/pollers/destination.hpp>
 #include <esm/pollers/metrics.hpp>
+#include <esm/pollers/queue_poller.hpp>
 #include <esm/pollers/stream_poller.hpp>

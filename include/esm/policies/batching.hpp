@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <optional>
 #include <string>
+#include <type_traits>
 
 #include <esm/core/error.hpp>
 #include <esm/core/time.hpp>
@@ -25,8 +26,8 @@ struct batching {
   /// Unset: the source's default (100 for streams, 10 for SQS).
   std::optional<int> batch_size{};
   /// `MaximumBatchingWindowInSeconds`: how long to gather records before invoking.
-  /// Whole seconds in [0s, 300s]. Default 0 (invoke as soon as records exist). For streams the
-  /// window starts when the previous invoke completes.
+  /// Whole seconds in [0s, 300s]. Default 0 (invoke as soon as records exist). The window starts
+  /// when the previous invoke completes. SQS: at least 1 s when `batch_size` > 10; FIFO queues: 0.
   duration window = duration::zero();
 
   /// The batch size in effect for a source kind.
@@ -45,6 +46,15 @@ struct batching {
     if (window % std::chrono::seconds{1} != duration::zero()) {
       throw config_error("window", "a whole number of seconds in [0s, 300s]", esm::to_string(window), where);
     }
+    // SQS only (spec §1, [ambiguous] resolved in docs/fidelity.md): more than 10 messages need a
+    // window of at least 1 s; FIFO queues do not support a window at all.
+    if (k == source_kind::sqs_fifo && window != duration::zero()) {
+      throw config_error("window", "0s (a batching window is not supported for FIFO queues)", esm::to_string(window),
+                         where);
+    }
+    if (k == source_kind::sqs_standard && effective_batch_size(k) > 10 && window < std::chrono::seconds{1}) {
+      throw config_error("window", "at least 1s when batch_size is above 10", esm::to_string(window), where);
+    }
   }
 };
 
@@ -60,5 +70,11 @@ concept batching_policy = requires(const P& p, source_kind k) {
   { p.effective_window(k) } -> std::convertible_to<duration>;
   p.validate(k);
 };
+
+namespace detail {
+/// True for a batching policy (pollers find their policies by concept).
+template <class P>
+struct is_batching : std::bool_constant<batching_policy<P>> {};
+} // namespace detail
 
 } // namespace esm

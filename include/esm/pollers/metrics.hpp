@@ -9,6 +9,9 @@
 
 namespace esm {
 
+/// The state of an event source mapping (`State`).
+enum class esm_state : std::uint8_t { enabled, disabled };
+
 /// Cumulative metrics of one event source mapping.
 struct esm_metrics {
   std::uint64_t polled_event_count = 0;        ///< `PolledEventCount`: records read from the source
@@ -18,7 +21,7 @@ struct esm_metrics {
   std::uint64_t dropped_event_count = 0;       ///< `DroppedEventCount`: discarded by age or retries, not delivered to a destination
   std::uint64_t on_failure_destination_delivered_event_count = 0; ///< `OnFailureDestinationDeliveredEventCount`
   std::uint64_t destination_delivery_failures = 0; ///< `DestinationDeliveryFailures` (function metric in AWS)
-  std::uint64_t deleted_event_count = 0;       ///< `DeletedEventCount` (SQS)
+  std::uint64_t deleted_event_count = 0;       ///< `DeletedEventCount` (SQS): messages deleted after processing
   std::uint64_t expired_event_count = 0;       ///< read, then removed by retention before processing (AWS counts them nowhere)
   std::uint64_t processed_event_count = 0;     ///< records whose processing succeeded (checkpointed / deleted)
   std::uint64_t batches = 0;                   ///< invocations attempted (throttled ones included)
@@ -27,6 +30,10 @@ struct esm_metrics {
   std::uint64_t throttles = 0;                 ///< invocations throttled
   duration iterator_age{};                     ///< `IteratorAge` of the last invocation (last record's age at invoke)
   duration max_iterator_age{};                 ///< largest `IteratorAge` seen
+  std::uint64_t stale_receipts = 0;            ///< SQS: messages left out of a batch before its invoke (received again elsewhere, deleted or expired meanwhile)
+  std::uint64_t failed_deletes = 0;            ///< SQS: deletes refused for a stale receipt handle (the message was received again meanwhile)
+  int target_concurrency = 0;                  ///< SQS: concurrent batches the scaling policy allows now
+  int max_target_concurrency = 0;              ///< SQS: largest target so far
   int concurrency = 0;                         ///< invocations in flight now
   int max_concurrency = 0;                     ///< most invocations in flight at once
 };

@@ -33,6 +33,7 @@
 #include <esm/core/simulation.hpp>
 #include <esm/core/source_kind.hpp>
 #include <esm/core/time.hpp>
+#include <esm/detail/policy_pack.hpp>
 #include <esm/detail/ring.hpp>
 #include <esm/lambda/function.hpp>
 #include <esm/lambda/handler.hpp>
@@ -59,9 +60,6 @@ struct stream_options {
   /// Name of the mapping in traces (`esm/<name>`). Default `esm`.
   std::string name = "esm";
 };
-
-/// The state of an event source mapping (`State`).
-enum class esm_state : std::uint8_t { enabled, disabled };
 
 /// A batch of stream records, as a handler receives it: records of one shard, in order. A view:
 /// valid only during the handler's call.
@@ -130,8 +128,6 @@ private:
 namespace detail {
 
 template <class P>
-struct is_batching : std::bool_constant<batching_policy<P>> {};
-template <class P>
 struct is_parallelization : std::bool_constant<parallelization_policy<P>> {};
 template <class P>
 struct is_stream_retry : std::bool_constant<stream_retry_policy<P>> {};
@@ -141,34 +137,6 @@ template <class P>
 struct is_stream_options : std::is_same<P, stream_options> {};
 template <class P>
 struct is_window : std::bool_constant<window_policy<P>> {};
-
-/// How many of `Ps` satisfy `Pred`.
-template <template <class> class Pred, class... Ps>
-inline constexpr std::size_t count_policies = (std::size_t{0} + ... + (Pred<Ps>::value ? 1 : 0));
-
-/// The first of `ps` that satisfies `Pred`, or `fallback`.
-template <template <class> class Pred, class Default>
-Default& pick_policy(Default& fallback) {
-  return fallback;
-}
-template <template <class> class Pred, class Default, class First, class... Rest>
-decltype(auto) pick_policy(Default& fallback, First& first, Rest&... rest) {
-  if constexpr (Pred<First>::value) {
-    return (first);
-  } else {
-    return pick_policy<Pred>(fallback, rest...);
-  }
-}
-
-/// The type `pick_policy` yields.
-template <template <class> class Pred, class Default, class... Ps>
-struct policy_type {
-  using type = Default;
-};
-template <template <class> class Pred, class Default, class First, class... Rest>
-struct policy_type<Pred, Default, First, Rest...> {
-  using type = std::conditional_t<Pred<First>::value, First, typename policy_type<Pred, Default, Rest...>::type>;
-};
 
 } // namespace detail
 

@@ -1,0 +1,177 @@
+#pragma once
+/// \file esm/sources/sqs_message.hpp
+/// What SQS queues store and hand out (spec §4.3, §8): messages with their attributes, receipt
+/// handles, the settings of a queue, and the counters a queue keeps.
+
+#include <array>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <esm/core/time.hpp>
+#include <esm/sources/stream_record.hpp>
+
+namespace esm {
+
+/// A message attribute (`MessageAttributes` entry): a name, a data type (`String`, `Number`,
+/// `Binary`, optionally with a custom suffix such as `String.json`) and the value (string value,
+/// or the raw bytes of a binary value).
+struct message_attribute {
+  std::string name;                 ///< 1–256 characters
+  std::string data_type = "String"; ///< `String`, `Number` or `Binary`, optionally `.suffix`
+  std::string value;                ///< the string value, or the bytes of a binary value
+
+  /// Bytes the attribute counts for in the message size (name, type and value, as SQS counts).
+  [[nodiscard]] std::size_t bytes() const noexcept { return name.size() + data_type.size() + value.size(); }
+  friend bool operator==(const message_attribute&, const message_attribute&) = default;
+};
+
+/// A receipt handle: names one receipt of one message. Only the most recent receipt of a message
+/// can delete it or change its visibility. `text()` renders it as SQS's opaque string.
+struct receipt_handle {
+  std::uint32_t queue_tag = 0; ///< identifies the queue that issued it
+  std::uint32_t slot = 0;      ///< where the message is stored
+  std::uint64_t serial = 0;    ///< which receipt (unique per queue); 0 = never received
+
+  /// The opaque text (`AQEB` then 32 hex digits).
+  [[nodiscard]] std::string text() const {
+    static constexpr char hex[] = "0123456789abcdef";
+    std::string out = "AQEB";
+    out.reserve(36);
+    auto put = [&](std::uint64_t v, int nibbles) {
+      for (int i = nibbles - 1; i >= 0; --i) out.push_back(hex[(v >> (4 * i)) & 0xF]);
+    };
+    put(queue_tag, 8);
+    put(slot, 8);
+    put(serial, 16);
+    return out;
+  }
+  /// Parses what `text()` renders; nullopt for anything else.
+  [[nodiscard]] static std::optional<receipt_handle> parse(std::string_view t) noexcept {
+    if (t.size() != 36 || t.substr(0, 4) != "AQEB") return std::nullopt;
+    std::uint64_t parts[3] = {0, 0, 0};
+    const int widths[3] = {8, 8, 16};
+    std::size_t pos = 4;
+    for (int p = 0; p < 3; ++p) {
+      for (int i = 0; i < widths[p]; ++i, ++pos) {
+        const char c = t[pos];
+        std::uint64_t d = 0;
+        if (c >= '0' && c <= '9') d = static_cast<std::uint64_t>(c - '0');
+        else if (c >= 'a' && c <= 'f') d = static_cast<std::uint64_t>(c - 'a' + 10);
+        else return std::nullopt;
+        parts[p] = parts[p] * 16 + d;
+      }
+    }
+    return receipt_handle{static_cast<std::uint32_t>(parts[0]), static_cast<std::uint32_t>(parts[1]), parts[2]};
+  }
+  friend bool operator==(const receipt_handle&, const receipt_handle&) = default;
+};
+
+/// An SQS message as a queue stores it and a handler receives it (the `Records[]` entry of §4.3).
+/// `Body` is the user's body type: default-constructible and movable; its size is counted with
+/// `esm::payload_traits<Body>` (bytes of a `std::string`, `sizeof` of a plain struct).
+template <class Body>
+struct sqs_message {
+  Body body{};                                ///< `body`
+  std::vector<message_attribute> attributes;  ///< `messageAttributes` (at most 10)
+  time_point sent{};                          ///< `SentTimestamp`
+  std::optional<time_point> first_received{}; ///< `ApproximateFirstReceiveTimestamp` (after the first receive)
+  int receive_count = 0;                      ///< `ApproximateReceiveCount`: receives so far
+  std::uint64_t sequence = 0;                 ///< order of sending in the queue (FIFO `SequenceNumber`)
+  std::string group_id;                       ///< `MessageGroupId` (FIFO; empty on a standard queue)
+  std::string deduplication_id;               ///< `MessageDeduplicationId` (FIFO)
+  esm::receipt_handle receipt{};              ///< the most recent receipt (`receiptHandle`)
+  std::array<char, 36> id_chars{};            ///< storage of `message_id()`
+
+  /// `messageId`: UUID-shaped, unique in the queue, deterministic for a seed. Kept when the
+  /// message moves to a dead-letter queue.
+  [[nodiscard]] std::string_view message_id() const noexcept { return {id_chars.data(), id_chars.size()}; }
+  /// `receiptHandle` of the most recent receipt.
+  [[nodiscard]] std::string receipt_handle_text() const { return receipt.text(); }
+  /// FIFO `SequenceNumber` as SQS renders it: 20 decimal digits.
+  [[nodiscard]] std::string sequence_number() const {
+    std::string out;
+    detail::append_zero_padded(out, 10'000'000'000'000'000'000ULL + sequence, 20);
+    return out;
+  }
+  /// Bytes the message counts for (body and attributes): the 1 MiB message limit.
+  [[nodiscard]] std::size_t bytes() const noexcept {
+    std::size_t n = payload_traits<Body>::size(body);
+    for (const auto& a : attributes) n += a.bytes();
+    return n;
+  }
+};
+
+/// Bytes of event metadata that Lambda adds per SQS message (messageId, receiptHandle,
+/// attributes, md5OfBody, eventSourceARN, ... in the §4.3 JSON), counted against the 6 MB
+/// invoke payload (spec §1: "SQS and Lambda metadata counts toward the 6 MB"). AWS does not
+/// publish the figure; 700 bytes is the size of §4.3's example record without its body.
+inline constexpr std::size_t sqs_message_overhead_bytes = 700;
+
+/// Per-message options of `send` (`SendMessage` parameters).
+struct send_options {
+  /// `DelaySeconds`: [0s, 900s], whole seconds. Unset: the queue's delay. Standard queues only
+  /// (FIFO queues have a queue-level delay only).
+  std::optional<duration> delay{};
+  /// `MessageAttributes`: at most 10.
+  std::vector<message_attribute> attributes{};
+  /// `MessageGroupId`: required by FIFO queues, 1–128 characters; ignored by standard queues.
+  std::string group_id{};
+  /// `MessageDeduplicationId` (FIFO): 1–128 characters. Unset: SHA-256 of the body when the
+  /// queue has content-based deduplication, else the send is rejected.
+  std::optional<std::string> deduplication_id{};
+};
+
+/// What `send` returns (`SendMessage` response).
+struct send_result {
+  std::string message_id;     ///< `MessageId` (of the original message for a deduplicated send)
+  std::uint64_t sequence = 0; ///< the message's sequence (FIFO `SequenceNumber`)
+  bool duplicate = false;     ///< FIFO: accepted but not enqueued, deduplicated within 5 minutes
+};
+
+/// Options of `receive` (`ReceiveMessage` parameters besides the count).
+struct receive_options {
+  /// `VisibilityTimeout` for these messages: [0s, 12h]. Unset: the queue's.
+  std::optional<duration> visibility_timeout{};
+};
+
+/// What `try_delete` found.
+enum class delete_status : std::uint8_t {
+  deleted,         ///< the message was deleted
+  already_deleted, ///< this very receipt deleted it before (SQS accepts the repeat)
+  stale_handle,    ///< not the message's most recent receipt, or the message is gone
+};
+
+/// Counters of a queue (cumulative). Conservation: `sent + redriven_in` = messages in the
+/// queue + `deleted` + `redriven_out` + `expired`.
+struct sqs_queue_metrics {
+  std::uint64_t sent = 0;                  ///< messages accepted and enqueued (`NumberOfMessagesSent`)
+  std::uint64_t deduplicated = 0;          ///< FIFO sends accepted but not enqueued (duplicate id within 5 min)
+  std::uint64_t received = 0;              ///< message receipts (`NumberOfMessagesReceived`), duplicates included
+  std::uint64_t receive_calls = 0;         ///< `ReceiveMessage` calls
+  std::uint64_t empty_receives = 0;        ///< calls that returned nothing (`NumberOfEmptyReceives`)
+  std::uint64_t over_limit_receives = 0;   ///< calls refused by the in-flight limit (OverLimit)
+  std::uint64_t deleted = 0;               ///< `NumberOfMessagesDeleted`
+  std::uint64_t returned = 0;              ///< in-flight messages made visible again by their visibility timeout
+  std::uint64_t redriven_out = 0;          ///< moved to the dead-letter queue (maxReceiveCount exceeded)
+  std::uint64_t redriven_in = 0;           ///< received from a source queue's redrive (this is a DLQ)
+  std::uint64_t expired = 0;               ///< removed by the retention period
+  std::uint64_t duplicate_deliveries = 0;  ///< standard queues: extra deliveries made by the at-least-once model
+};
+
+/// Something told when messages may have become receivable (sent, visibility expired, a FIFO
+/// group unlocked). Pollers implement it; it must not receive from inside the call.
+class queue_listener {
+public:
+  /// Called after messages may have become receivable.
+  virtual void on_messages_available() = 0;
+
+protected:
+  ~queue_listener() = default;
+};
+
+} // namespace esm

@@ -1,0 +1,1021 @@
+#pragma once
+/// \file esm/sources/sqs_queue.hpp
+/// SQS queues (spec §3, §8): `esm::sqs_queue<Body>` (standard) and, in sqs_fifo_queue.hpp,
+/// `esm::sqs_fifo_queue<Body>`. Both are `esm::basic_sqs_queue<Body, Fifo>`:
+/// visibility timeouts, per-message and queue delays, retention, the maximum message size,
+/// message attributes, `ApproximateReceiveCount`, `SentTimestamp`,
+/// `ApproximateFirstReceiveTimestamp`, deterministic message ids and receipt handles, receive of
+/// 1–10 messages (immediate, or long-polled up to 20 s), delete by receipt handle,
+/// `change_visibility`, a redrive policy to a dead-letter queue of the same kind, and the
+/// in-flight limit. Standard queues can model at-least-once delivery and best-effort order
+/// (seeded duplicates and reordering, off by default); FIFO queues deliver each message group in
+/// order, lock a group while any of its messages is in flight, and deduplicate for 5 minutes.
+///
+/// Usable without a poller:
+/// ```cpp
+/// esm::simulation sim;
+/// esm::sqs_queue<std::string> q{sim, {.name = "orders"}};
+/// q.send("hello");
+/// for (auto& m : q.receive(10)) q.delete_message(m.receipt);
+/// ```
+
+#include <algorithm>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include <esm/core/error.hpp>
+#include <esm/core/random.hpp>
+#include <esm/core/simulation.hpp>
+#include <esm/core/source_kind.hpp>
+#include <esm/core/time.hpp>
+#include <esm/core/trace.hpp>
+#include <esm/detail/ring.hpp>
+#include <esm/detail/sha256.hpp>
+#include <esm/sources/sqs_message.hpp>
+
+namespace esm {
+
+/// At-least-once delivery and best-effort ordering of a standard queue (spec §8), off by
+/// default so a test opts in to check that its handler is idempotent and order-independent.
+struct at_least_once {
+  /// Probability that a receipt is followed by a duplicate delivery of the same message (it is
+  /// left receivable once more while in flight). Range [0, 1]. Default 0.
+  double duplicate_rate = 0.0;
+  /// Probability that a receive takes a message from among the 16 oldest visible ones instead
+  /// of the oldest. Range [0, 1]. Default 0.
+  double reorder_rate = 0.0;
+};
+
+/// Settings of a standard queue (`CreateQueue` attributes).
+struct sqs_queue_config {
+  /// `QueueName`: 1–80 characters of `a-z A-Z 0-9 - _` (a FIFO queue's ends in `.fifo`). Default `queue`.
+  std::string name = "queue";
+  /// `VisibilityTimeout`: whole seconds in [0s, 12h]. Default 30 s.
+  duration visibility_timeout = std::chrono::seconds{30};
+  /// `DelaySeconds`: whole seconds in [0s, 900s]. Default 0.
+  duration delay = duration::zero();
+  /// `MessageRetentionPeriod`: whole seconds in [60s, 14 days]. Default 4 days.
+  duration retention = std::chrono::hours{24 * 4};
+  /// `MaximumMessageSize`, bytes: [1024, 1048576]. Default 1 MiB (256 KiB before 2025).
+  std::size_t maximum_message_size = 1'048'576;
+  /// `ReceiveMessageWaitTimeSeconds`: the default long-poll wait of `receive_async`, whole
+  /// seconds in [0s, 20s]. Default 0.
+  duration receive_wait = duration::zero();
+  /// At-least-once model (duplicates, reordering). Default off. Standard queues only.
+  at_least_once delivery{};
+};
+
+/// Settings of a FIFO queue: those of a standard queue (without `delivery`, which must stay
+/// off) plus content-based deduplication.
+struct sqs_fifo_queue_config : sqs_queue_config {
+  /// `ContentBasedDeduplication`: a send without a deduplication id uses the SHA-256 of the
+  /// body. Default false.
+  bool content_based_deduplication = false;
+
+  sqs_fifo_queue_config() { name = "queue.fifo"; }
+};
+
+/// An SQS queue of messages carrying `Body`; `Fifo` selects a FIFO queue. Use the aliases
+/// `esm::sqs_queue<Body>` and `esm::sqs_fifo_queue<Body>`. Not thread-safe; not copyable.
+template <class Body, bool Fifo>
+class basic_sqs_queue {
+public:
+  using body_type = Body;                       ///< the message body type
+  using message_type = sqs_message<Body>;       ///< what the queue stores
+  using config_type = std::conditional_t<Fifo, sqs_fifo_queue_config, sqs_queue_config>; ///< settings
+  static constexpr source_kind kind = Fifo ? source_kind::sqs_fifo : source_kind::sqs_standard; ///< for policies
+  static constexpr bool is_fifo = Fifo;         ///< a FIFO queue
+
+  static_assert(std::is_default_constructible_v<Body> && std::is_move_constructible_v<Body> &&
+                    std::is_move_assignable_v<Body>,
+                "esm::sqs_queue: the body type must be default-constructible and movable");
+
+  /// In-flight messages at most (received, not deleted, not visible again): about 120,000 for
+  /// a standard queue, 20,000 for a FIFO queue; beyond it a receive returns nothing.
+  static constexpr std::size_t in_flight_limit = Fifo ? 20'000 : 120'000;
+  /// Messages per `ReceiveMessage` at most.
+  static constexpr int max_receive = 10;
+  /// Longest long-poll wait (`WaitTimeSeconds`).
+  static constexpr duration max_wait = std::chrono::seconds{20};
+  /// FIFO: how long a deduplication id is remembered.
+  static constexpr duration deduplication_interval = std::chrono::minutes{5};
+  /// FIFO: how many messages a receive looks through for available message groups.
+  static constexpr std::size_t fifo_scan_limit = 20'000;
+  /// Message attributes per message at most.
+  static constexpr std::size_t max_attributes = 10;
+
+  /// A queue on `sim`. Throws `config_error` for a setting outside AWS's range.
+  basic_sqs_queue(simulation& sim, config_type cfg)
+      : sim_(sim), cfg_(std::move(cfg)), component_(std::string{Fifo ? "sqs_fifo/" : "sqs/"} + cfg_.name),
+        rng_(sim_.rng(component_)) {
+    validate();
+    // The queue's tag (in receipt handles) and the salt of its message ids, from the seed.
+    random_stream salt = sim_.rng(component_ + "/ids");
+    tag_ = static_cast<std::uint32_t>(salt());
+    id_salt_ = salt();
+  }
+  /// A queue with default settings and the given name.
+  basic_sqs_queue(simulation& sim, std::string name) : basic_sqs_queue(sim, named(std::move(name))) {}
+  basic_sqs_queue(const basic_sqs_queue&) = delete;
+  basic_sqs_queue& operator=(const basic_sqs_queue&) = delete;
+  ~basic_sqs_queue() {
+    sim_.cancel(vis_timer_);
+    for (auto& w : waiters_) sim_.cancel(w.timer);
+  }
+
+  /// The settings.
+  [[nodiscard]] const config_type& config() const noexcept { return cfg_; }
+  /// `QueueName`.
+  [[nodiscard]] const std::string& name() const noexcept { return cfg_.name; }
+  /// The queue's ARN (`eventSourceARN`).
+  [[nodiscard]] std::string arn() const { return "arn:aws:sqs:us-east-1:123456789012:" + cfg_.name; }
+  /// The simulation it lives on.
+  [[nodiscard]] simulation& sim() const noexcept { return sim_; }
+  /// Counters.
+  [[nodiscard]] const sqs_queue_metrics& metrics() const noexcept { return metrics_; }
+
+  /// Messages stored: visible, delayed or in flight.
+  [[nodiscard]] std::size_t size() const noexcept { return live_; }
+  /// `ApproximateNumberOfMessagesVisible` (before retention and redrive run on them).
+  [[nodiscard]] std::size_t approximate_number_of_messages() const noexcept { return visible_; }
+  /// `ApproximateNumberOfMessagesNotVisible`: in flight.
+  [[nodiscard]] std::size_t approximate_number_of_messages_not_visible() const noexcept { return in_flight_; }
+  /// `ApproximateNumberOfMessagesDelayed`.
+  [[nodiscard]] std::size_t approximate_number_of_messages_delayed() const noexcept { return delayed_; }
+  /// `ApproximateAgeOfOldestMessage`: age of the oldest message stored (0 when empty).
+  [[nodiscard]] duration approximate_age_of_oldest_message() {
+    trim();
+    if (order_.empty()) return duration::zero();
+    return sim_.now() - slots_[order_.front().slot].enqueued;
+  }
+
+  // --- redrive --------------------------------------------------------------------------------
+
+  /// Sets the redrive policy (`RedrivePolicy`): a message received `max_receive_count` times
+  /// moves to `dlq` instead of being received again. `max_receive_count` in [1, 1000]. The DLQ has
+  /// this queue's type (a FIFO queue's DLQ is FIFO), must not be this queue, and must outlive it.
+  void set_redrive_policy(basic_sqs_queue& dlq, int max_receive_count) {
+    detail::check_range("max_receive_count", max_receive_count, 1, 1000, where());
+    if (&dlq == this) throw config_error("dead_letter_queue", "another queue", "the queue itself", where());
+    dlq_ = &dlq;
+    max_receive_count_ = max_receive_count;
+  }
+  /// Removes the redrive policy.
+  void clear_redrive_policy() noexcept { dlq_ = nullptr; }
+  /// The dead-letter queue, or nullptr.
+  [[nodiscard]] basic_sqs_queue* dead_letter_queue() const noexcept { return dlq_; }
+  /// The redrive policy's `maxReceiveCount` (meaningful with a dead-letter queue).
+  [[nodiscard]] int max_receive_count() const noexcept { return max_receive_count_; }
+
+  // --- send -----------------------------------------------------------------------------------
+
+  /// Sends a message (`SendMessage`). Throws `input_error` when the message is larger than the
+  /// queue's maximum size, has more than 10 attributes or an unnamed one, has a delay outside
+  /// [0s, 900s] (or any per-message delay on a FIFO queue), or, on a FIFO queue, lacks a group id
+  /// (1–128 characters) or a deduplication id without content-based deduplication.
+  send_result send(Body body, send_options opts = {}) {
+    const std::size_t bytes = check_message(body, opts);
+    duration delay = cfg_.delay;
+    if (opts.delay) {
+      if constexpr (Fifo) {
+        throw input_error(queue_text() + ": a per-message delay is not supported on FIFO queues; set the queue's delay");
+      }
+      delay = *opts.delay;
+      if (delay < duration::zero() || delay > std::chrono::seconds{900} ||
+          delay % std::chrono::seconds{1} != duration::zero()) {
+        throw input_error(queue_text() + ": delay must be a whole number of seconds in [0s, 900s], got " +
+                          esm::to_string(delay));
+      }
+    }
+    (void)bytes;
+    std::string dedup;
+    if constexpr (Fifo) {
+      if (opts.group_id.empty() || opts.group_id.size() > 128) {
+        throw input_error(queue_text() + ": a FIFO message needs a group id of 1-128 characters, got " +
+                          std::to_string(opts.group_id.size()));
+      }
+      if (opts.deduplication_id) {
+        if (opts.deduplication_id->empty() || opts.deduplication_id->size() > 128) {
+          throw input_error(queue_text() + ": a deduplication id must be 1-128 characters, got " +
+                            std::to_string(opts.deduplication_id->size()));
+        }
+        dedup = *opts.deduplication_id;
+      } else if (cfg_.content_based_deduplication) {
+        dedup = detail::to_hex(detail::sha256(body_bytes(body)));
+      } else {
+        throw input_error(queue_text() +
+                          ": a FIFO send needs a deduplication id when content-based deduplication is off");
+      }
+      purge_deduplication();
+      if (const auto it = dedup_.find(dedup); it != dedup_.end()) {
+        ++metrics_.deduplicated;
+        trace("deduplicated", {{"deduplication_id", std::string_view{dedup}}});
+        return {it->second.message_id, it->second.sequence, true};
+      }
+    } else {
+      if (opts.deduplication_id) {
+        throw input_error(queue_text() + ": a deduplication id is only valid on FIFO queues");
+      }
+    }
+    trim();
+    const std::uint32_t i = allocate_slot();
+    slot& s = slots_[i];
+    message_type& m = s.msg;
+    m.body = std::move(body);
+    m.attributes = std::move(opts.attributes);
+    m.sent = sim_.now();
+    m.first_received.reset();
+    m.receive_count = 0;
+    m.sequence = ++sequence_;
+    m.receipt = receipt_handle{tag_, i, 0};
+    make_message_id(m.sequence, m.id_chars);
+    if constexpr (Fifo) {
+      m.group_id = std::move(opts.group_id);
+      m.deduplication_id = dedup;
+      s.group = group_of(m.group_id);
+      dedup_.emplace(dedup, dedup_entry{std::string{m.message_id()}, m.sequence});
+      dedup_expiry_.push_back({sim_.now() + deduplication_interval, std::move(dedup)});
+    } else {
+      m.group_id = std::move(opts.group_id);
+    }
+    s.enqueued = sim_.now();
+    ++metrics_.sent;
+    order_.push_back({i, m.sequence});
+    trace_message("send", s);
+    if (delay > duration::zero()) {
+      set_state(i, slot_state::delayed);
+      s.visible_at = sim_.now() + delay;
+      heap_push(i);
+      arm();
+    } else {
+      make_visible(i);
+      notify();
+    }
+    return {std::string{m.message_id()}, m.sequence, false};
+  }
+
+  // --- receive --------------------------------------------------------------------------------
+
+  /// Receives up to `max` (1–10) messages now (`ReceiveMessage` with no wait): each becomes
+  /// invisible for the visibility timeout, its receive count rises, and it carries a new receipt
+  /// handle. Returns copies. Throws `input_error` for `max` outside [1, 10] or a visibility timeout
+  /// outside [0s, 12h].
+  std::vector<message_type> receive(int max = 1, receive_options opts = {}) {
+    check_receive(max, opts);
+    receipts_scratch_.clear();
+    receive_handles(receipts_scratch_, max, opts.visibility_timeout);
+    std::vector<message_type> out;
+    out.reserve(receipts_scratch_.size());
+    for (const auto r : receipts_scratch_) out.push_back(slots_[r.slot].msg);
+    return out;
+  }
+
+  /// Long-polls (`ReceiveMessage` with `WaitTimeSeconds`): calls `done(messages)` as soon as
+  /// messages can be received, or with none once `wait` (0s–20s; unset: the queue's
+  /// `receive_wait`) has passed. `done` runs from the event loop, never inside this call.
+  void receive_async(int max, std::function<void(std::vector<message_type>)> done,
+                     std::optional<duration> wait = {}, receive_options opts = {}) {
+    check_receive(max, opts);
+    const duration w = wait.value_or(cfg_.receive_wait);
+    if (w < duration::zero() || w > max_wait) {
+      throw input_error(queue_text() + ": wait must be in [0s, 20s], got " + esm::to_string(w));
+    }
+    const std::uint64_t id = ++waiter_serial_;
+    waiters_.push_back({id, max, opts, std::move(done), {}});
+    waiters_.back().timer = sim_.schedule_after(w, [this, id] { serve_waiter(id, true); });
+    if (receivable_now()) schedule_waiters();
+  }
+
+  /// Low level (pollers): receives up to `max` (1–10) messages now and appends their receipts to
+  /// `out`; returns how many. `visibility` overrides the queue's visibility timeout. Does not
+  /// validate its arguments.
+  std::size_t receive_handles(std::vector<receipt_handle>& out, int max, std::optional<duration> visibility = {}) {
+    const time_point now = sim_.now();
+    ++metrics_.receive_calls;
+    release_due(now);
+    trim();
+    if (in_flight_ >= in_flight_limit) {
+      ++metrics_.over_limit_receives;
+      trace("over_limit", {{"in_flight", in_flight_}});
+      return 0;
+    }
+    const duration vis = visibility.value_or(cfg_.visibility_timeout);
+    std::size_t got = 0;
+    if constexpr (Fifo) {
+      got = receive_fifo(out, static_cast<std::size_t>(max), vis);
+    } else {
+      got = receive_standard(out, static_cast<std::size_t>(max), vis);
+    }
+    if (got == 0) ++metrics_.empty_receives;
+    if (got > 0) arm();
+    return got;
+  }
+
+  /// The message a receipt names while it is the message's most recent receipt; else nullptr.
+  [[nodiscard]] const message_type* message(receipt_handle r) const noexcept {
+    const slot* s = current(r);
+    return s == nullptr ? nullptr : &s->msg;
+  }
+  /// True when `r` is the most recent receipt of a stored message (it can delete it).
+  [[nodiscard]] bool is_current(receipt_handle r) const noexcept { return current(r) != nullptr; }
+
+  // --- delete and visibility ------------------------------------------------------------------
+
+  /// Deletes a message by receipt handle (`DeleteMessage`). Repeating a delete with the same
+  /// receipt is accepted. Throws `input_error` for a malformed handle, one of another queue, or a
+  /// stale one (not the message's most recent receipt, or the message is gone).
+  void delete_message(receipt_handle r) {
+    if (r.queue_tag != tag_) throw input_error(queue_text() + ": receipt handle of another queue: " + r.text());
+    if (try_delete(r) == delete_status::stale_handle) {
+      throw input_error(queue_text() + ": stale receipt handle " + r.text() +
+                        " (the message was received again, deleted or expired)");
+    }
+  }
+  /// Deletes a message by the text of its receipt handle.
+  void delete_message(std::string_view handle) { delete_message(parse_handle(handle)); }
+
+  /// Deletes without throwing (pollers): says what happened.
+  delete_status try_delete(receipt_handle r) {
+    if (r.queue_tag != tag_ || r.slot >= slots_.size()) return delete_status::stale_handle;
+    slot& s = slots_[r.slot];
+    if (s.state != slot_state::free && s.msg.receipt.serial == r.serial && r.serial != 0) {
+      ++metrics_.deleted;
+      trace_message("delete", s);
+      remove(r.slot, true);
+      return delete_status::deleted;
+    }
+    if (s.deleted_serial == r.serial && r.serial != 0) return delete_status::already_deleted;
+    return delete_status::stale_handle;
+  }
+
+  /// Changes the visibility timeout of an in-flight message (`ChangeMessageVisibility`): it
+  /// becomes visible `timeout` (0s–12h) from now. Throws `input_error` for a stale handle, a
+  /// message not in flight, or a timeout out of range.
+  void change_visibility(receipt_handle r, duration timeout) {
+    check_visibility(timeout);
+    if (!try_change_visibility(r, timeout)) {
+      throw input_error(queue_text() + ": receipt handle " + r.text() + " does not name an in-flight message");
+    }
+  }
+  /// Changes visibility by the text of a receipt handle.
+  void change_visibility(std::string_view handle, duration timeout) { change_visibility(parse_handle(handle), timeout); }
+  /// Changes visibility without throwing (pollers); false when the handle is stale or the
+  /// message not in flight. `timeout` must be in [0s, 12h].
+  bool try_change_visibility(receipt_handle r, duration timeout) {
+    slot* s = current_mut(r);
+    if (s == nullptr || s->state != slot_state::in_flight) return false;
+    s->visible_at = sim_.now() + timeout;
+    heap_update(r.slot);
+    trace_message("change_visibility", *s, {{"timeout", timeout}});
+    if (timeout == duration::zero()) {
+      release_due(sim_.now());
+    } else {
+      arm();
+    }
+    return true;
+  }
+
+  // --- listeners (pollers) ---------------------------------------------------------------------
+
+  /// Registers a listener, told when messages may have become receivable.
+  void add_listener(queue_listener* l) { listeners_.push_back(l); }
+  /// Unregisters a listener.
+  void remove_listener(queue_listener* l) noexcept { std::erase(listeners_, l); }
+  /// True when a receive now could return a message (visible messages exist and, on a FIFO
+  /// queue, one of them heads an unlocked group). Cheap upper bound for standard queues.
+  [[nodiscard]] bool receivable_now() {
+    release_due(sim_.now());
+    if constexpr (Fifo) {
+      return available_groups_ > 0;
+    } else {
+      while (!ready_.empty()) { // drop entries made stale by deletes and expiry
+        const ready_entry e = ready_.front();
+        const slot& s = slots_[e.slot];
+        if (s.epoch == e.epoch && (s.state == slot_state::visible || s.ghost)) return true;
+        ready_.pop_front();
+      }
+      return false;
+    }
+  }
+  /// FIFO: message groups with a stored message and none in flight ("active" groups a poller can
+  /// receive from). Standard queues: visible messages.
+  [[nodiscard]] std::size_t available_groups() const noexcept {
+    if constexpr (Fifo) {
+      return available_groups_;
+    } else {
+      return visible_;
+    }
+  }
+
+  /// Moves a message received from a source queue's redrive into this queue (keeps its id,
+  /// body, attributes, sent time and receive count). Used by the source queue.
+  void accept_redriven(message_type&& m) {
+    trim();
+    const std::uint32_t i = allocate_slot();
+    slot& s = slots_[i];
+    const std::uint64_t seq = ++sequence_;
+    s.msg = std::move(m);
+    s.msg.sequence = seq;
+    s.msg.receipt = receipt_handle{tag_, i, 0};
+    s.enqueued = sim_.now(); // retention in the DLQ counts from the move (FIFO resets it; see fidelity.md)
+    if constexpr (Fifo) s.group = group_of(s.msg.group_id);
+    ++metrics_.redriven_in;
+    order_.push_back({i, seq});
+    trace_message("redriven_in", s);
+    make_visible(i);
+    notify();
+  }
+
+private:
+  enum class slot_state : std::uint8_t { free, visible, delayed, in_flight };
+  static constexpr std::uint32_t npos = 0xffffffffU;
+
+  struct slot {
+    message_type msg;
+    time_point visible_at{};
+    time_point enqueued{};
+    std::uint64_t deleted_serial = 0;
+    std::uint32_t heap_pos = npos;
+    std::uint32_t epoch = 0; // bumped when ready-queue entries of the slot become invalid
+    std::uint32_t group = 0;
+    std::uint32_t next_free = npos;
+    slot_state state = slot_state::free;
+    bool ghost = false; // a duplicate delivery is pending (standard, at-least-once model)
+  };
+  struct ready_entry {
+    std::uint32_t slot;
+    std::uint32_t epoch;
+  };
+  struct order_entry {
+    std::uint32_t slot;
+    std::uint64_t sequence;
+  };
+  struct group_state {
+    std::uint32_t in_flight = 0; // messages of the group in flight
+    std::uint32_t visible = 0;   // messages of the group visible
+    std::uint64_t taken_in = 0;  // the receive that last took from it
+    std::uint64_t blocked_in = 0; // the receive whose scan passed a message of it that it could not take
+  };
+  struct dedup_entry {
+    std::string message_id;
+    std::uint64_t sequence;
+  };
+  struct dedup_expiry {
+    time_point at;
+    std::string key;
+  };
+  struct waiter {
+    std::uint64_t id;
+    int max;
+    receive_options opts;
+    std::function<void(std::vector<message_type>)> done;
+    timer_id timer;
+  };
+
+  static config_type named(std::string name) {
+    config_type c;
+    c.name = std::move(name);
+    return c;
+  }
+  std::string where() const { return std::string{to_string(kind)} + " '" + cfg_.name + "'"; }
+  std::string queue_text() const { return where(); }
+
+  void validate() const {
+    const auto& n = cfg_.name;
+    const std::string_view base =
+        Fifo && n.size() > 5 && n.ends_with(".fifo") ? std::string_view{n}.substr(0, n.size() - 5) : std::string_view{n};
+    const bool chars_ok = !base.empty() && std::all_of(base.begin(), base.end(), [](char c) {
+      return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
+    });
+    if (!chars_ok || n.size() > 80 || (Fifo && !n.ends_with(".fifo"))) {
+      throw config_error("name",
+                         Fifo ? "1-80 characters of [a-zA-Z0-9-_] ending in .fifo" : "1-80 characters of [a-zA-Z0-9-_]",
+                         "'" + n + "'", to_string(kind));
+    }
+    using std::chrono::seconds;
+    check_seconds("visibility_timeout", cfg_.visibility_timeout, seconds{0}, std::chrono::hours{12});
+    check_seconds("delay", cfg_.delay, seconds{0}, seconds{900});
+    check_seconds("retention", cfg_.retention, seconds{60}, std::chrono::hours{24 * 14});
+    check_seconds("receive_wait", cfg_.receive_wait, seconds{0}, seconds{20});
+    detail::check_range<std::size_t>("maximum_message_size", cfg_.maximum_message_size, 1024, 1'048'576, where());
+    detail::check_range("delivery.duplicate_rate", cfg_.delivery.duplicate_rate, 0.0, 1.0, where());
+    detail::check_range("delivery.reorder_rate", cfg_.delivery.reorder_rate, 0.0, 1.0, where());
+    if (Fifo && (cfg_.delivery.duplicate_rate > 0 || cfg_.delivery.reorder_rate > 0)) {
+      throw config_error("delivery", "off (exactly-once, ordered) on a FIFO queue", "duplicates or reordering", where());
+    }
+  }
+  void check_seconds(const char* what, duration v, duration lo, duration hi) const {
+    detail::check_range<duration>(what, v, lo, hi, where());
+    if (v % std::chrono::seconds{1} != duration::zero()) {
+      throw config_error(what, "a whole number of seconds in [" + esm::to_string(lo) + ", " + esm::to_string(hi) + "]",
+                         esm::to_string(v), where());
+    }
+  }
+  void check_visibility(duration v) const {
+    if (v < duration::zero() || v > std::chrono::hours{12}) {
+      throw input_error(queue_text() + ": visibility timeout must be in [0s, 12h], got " + esm::to_string(v));
+    }
+  }
+  void check_receive(int max, const receive_options& opts) const {
+    if (max < 1 || max > max_receive) {
+      throw input_error(queue_text() + ": a receive takes 1-10 messages, got " + std::to_string(max));
+    }
+    if (opts.visibility_timeout) check_visibility(*opts.visibility_timeout);
+  }
+  receipt_handle parse_handle(std::string_view text) const {
+    const auto r = receipt_handle::parse(text);
+    if (!r) throw input_error(queue_text() + ": malformed receipt handle '" + std::string{text} + "'");
+    return *r;
+  }
+
+  static std::string_view body_bytes(const Body& b) {
+    if constexpr (std::is_convertible_v<const Body&, std::string_view>) {
+      return std::string_view{b};
+    } else if constexpr (requires { b.data(); b.size(); requires sizeof(*b.data()) == 1; }) {
+      return std::string_view{reinterpret_cast<const char*>(b.data()), b.size()};
+    } else {
+      static_assert(std::is_trivially_copyable_v<Body>,
+                    "content-based deduplication hashes the body's bytes: use a byte container or a trivially "
+                    "copyable body, or give deduplication ids");
+      return std::string_view{reinterpret_cast<const char*>(&b), sizeof(Body)};
+    }
+  }
+
+  std::size_t check_message(const Body& body, const send_options& opts) const {
+    if (opts.attributes.size() > max_attributes) {
+      throw input_error(queue_text() + ": a message has at most 10 attributes, got " +
+                        std::to_string(opts.attributes.size()));
+    }
+    std::size_t bytes = payload_traits<Body>::size(body);
+    for (const auto& a : opts.attributes) {
+      if (a.name.empty() || a.name.size() > 256) {
+        throw input_error(queue_text() + ": an attribute name must be 1-256 characters, got " +
+                          std::to_string(a.name.size()));
+      }
+      bytes += a.bytes();
+    }
+    if (bytes > cfg_.maximum_message_size) {
+      throw input_error(queue_text() + ": message of " + std::to_string(bytes) + " bytes exceeds the maximum size of " +
+                        std::to_string(cfg_.maximum_message_size) + " bytes");
+    }
+    return bytes;
+  }
+
+  // --- slots ----------------------------------------------------------------------------------
+  std::uint32_t allocate_slot() {
+    if (free_ != npos) {
+      const std::uint32_t i = free_;
+      free_ = slots_[i].next_free;
+      return i;
+    }
+    slots_.emplace_back();
+    ++free_count_;
+    return static_cast<std::uint32_t>(slots_.size() - 1);
+  }
+
+  const slot* current(receipt_handle r) const noexcept {
+    if (r.queue_tag != tag_ || r.slot >= slots_.size() || r.serial == 0) return nullptr;
+    const slot& s = slots_[r.slot];
+    return s.state != slot_state::free && s.msg.receipt.serial == r.serial ? &s : nullptr;
+  }
+  slot* current_mut(receipt_handle r) noexcept { return const_cast<slot*>(current(r)); }
+
+  // Moves slot i to `to`, keeping the counters; true when a FIFO group became available.
+  bool set_state(std::uint32_t i, slot_state to) noexcept {
+    slot& s = slots_[i];
+    const slot_state from = s.state;
+    if (from == to) return false;
+    auto count = [this](slot_state st) -> std::size_t& {
+      switch (st) {
+      case slot_state::visible:
+        return visible_;
+      case slot_state::delayed:
+        return delayed_;
+      case slot_state::in_flight:
+        return in_flight_;
+      case slot_state::free:
+        break;
+      }
+      return free_count_;
+    };
+    --count(from);
+    ++count(to);
+    if (from == slot_state::free) ++live_;
+    if (to == slot_state::free) --live_;
+    s.state = to;
+    if constexpr (Fifo) {
+      group_state& g = groups_[s.group];
+      const bool was = group_available(g);
+      if (from == slot_state::in_flight) --g.in_flight;
+      if (to == slot_state::in_flight) ++g.in_flight;
+      if (from == slot_state::visible) --g.visible;
+      if (to == slot_state::visible) ++g.visible;
+      const bool is = group_available(g);
+      if (is && !was) ++available_groups_;
+      if (!is && was) --available_groups_;
+      return is && !was;
+    } else {
+      return false;
+    }
+  }
+
+  // Removes a stored message (deleted, expired or redriven) and frees its slot.
+  void remove(std::uint32_t i, bool deleted) {
+    slot& s = slots_[i];
+    if (s.state == slot_state::free) return;
+    if (s.heap_pos != npos) heap_remove(i);
+    const bool unlocked = set_state(i, slot_state::free);
+    if constexpr (Fifo) ++order_dead_;
+    s.deleted_serial = deleted ? s.msg.receipt.serial : 0;
+    s.msg.body = Body{};
+    s.msg.attributes.clear();
+    s.ghost = false;
+    ++s.epoch;
+    s.next_free = free_;
+    free_ = i;
+    if (unlocked) notify(); // the FIFO group's next message can be received now
+  }
+
+  // A stored message becomes receivable.
+  void make_visible(std::uint32_t i) {
+    slot& s = slots_[i];
+    set_state(i, slot_state::visible);
+    s.ghost = false;
+    ++s.epoch;
+    if constexpr (!Fifo) ready_.push_back({i, s.epoch});
+  }
+
+  // --- receive paths --------------------------------------------------------------------------
+  void deliver(std::uint32_t i, duration vis, std::vector<receipt_handle>& out) {
+    slot& s = slots_[i];
+    const time_point now = sim_.now();
+    set_state(i, slot_state::in_flight);
+    s.ghost = false;
+    message_type& m = s.msg;
+    ++m.receive_count;
+    if (!m.first_received) m.first_received = now;
+    m.receipt = receipt_handle{tag_, i, ++receipt_serial_};
+    s.visible_at = now + vis;
+    if (s.heap_pos == npos) {
+      heap_push(i);
+    } else {
+      heap_update(i);
+    }
+    ++metrics_.received;
+    out.push_back(m.receipt);
+    trace_message("receive", s, {{"receive_count", m.receive_count}});
+  }
+
+  // Whether a message about to be received must move to the dead-letter queue instead.
+  bool redrive_if_due(std::uint32_t i) {
+    if (dlq_ == nullptr || slots_[i].msg.receive_count < max_receive_count_) return false;
+    slot& s = slots_[i];
+    ++metrics_.redriven_out;
+    trace_message("redrive", s, {{"receive_count", s.msg.receive_count}});
+    message_type moved = std::move(s.msg);
+    s.msg = message_type{};
+    s.msg.receipt = moved.receipt;
+    remove(i, false);
+    dlq_->accept_redriven(std::move(moved));
+    return true;
+  }
+
+  bool expired(const slot& s, time_point now) const noexcept { return now - s.enqueued >= cfg_.retention; }
+
+  std::size_t receive_standard(std::vector<receipt_handle>& out, std::size_t max, duration vis) {
+    const time_point now = sim_.now();
+    std::size_t got = 0;
+    while (got < max && !ready_.empty()) {
+      if (cfg_.delivery.reorder_rate > 0 && ready_.size() > 1 && rng_.bernoulli(cfg_.delivery.reorder_rate)) {
+        const auto k = static_cast<std::size_t>(
+            rng_.uniform_int(1, static_cast<std::int64_t>(std::min<std::size_t>(ready_.size(), 16)) - 1));
+        std::swap(ready_[0], ready_[k]);
+      }
+      const ready_entry e = ready_.front();
+      ready_.pop_front();
+      slot& s = slots_[e.slot];
+      if (s.epoch != e.epoch) continue; // deleted, expired or re-queued since
+      if (s.state == slot_state::visible) {
+        if (expired(s, now)) {
+          expire(e.slot);
+          continue;
+        }
+        if (redrive_if_due(e.slot)) continue;
+      } else if (!(s.state == slot_state::in_flight && s.ghost)) {
+        continue;
+      } else {
+        ++metrics_.duplicate_deliveries;
+      }
+      deliver(e.slot, vis, out);
+      ++got;
+      if (cfg_.delivery.duplicate_rate > 0 && rng_.bernoulli(cfg_.delivery.duplicate_rate)) {
+        s.ghost = true; // delivered once more later, while still in flight (at-least-once)
+        ready_.push_back({e.slot, s.epoch});
+      }
+    }
+    return got;
+  }
+
+  std::size_t receive_fifo(std::vector<receipt_handle>& out, std::size_t max, duration vis) {
+    const time_point now = sim_.now();
+    maybe_compact();
+    const std::uint64_t receive_id = ++receive_serial_;
+    std::size_t got = 0;
+    std::size_t scanned = 0;
+    // In sequence order, through the first 20,000 stored messages (spec §3.6): a message is taken
+    // when its group is not locked by another receive and no earlier message of its group was
+    // passed over in this scan, so each group is delivered in order.
+    for (std::size_t k = 0; k < order_.size() && got < max && scanned < fifo_scan_limit && available_groups_ > 0;
+         ++k) {
+      const order_entry e = order_[k];
+      slot& s = slots_[e.slot];
+      if (s.state == slot_state::free || s.msg.sequence != e.sequence) continue;
+      ++scanned;
+      group_state& g = groups_[s.group];
+      if (g.blocked_in == receive_id) continue;
+      if (g.in_flight > 0 && g.taken_in != receive_id) continue;
+      if (s.state != slot_state::visible) {
+        g.blocked_in = receive_id; // delayed (or in flight): later messages of the group wait
+        continue;
+      }
+      if (expired(s, now)) {
+        expire(e.slot);
+        continue;
+      }
+      if (redrive_if_due(e.slot)) continue; // redrive ends ordering for that message (spec §3.6)
+      g.taken_in = receive_id;
+      deliver(e.slot, vis, out);
+      ++got;
+    }
+    return got;
+  }
+
+  // --- FIFO groups ----------------------------------------------------------------------------
+  static bool group_available(const group_state& g) noexcept { return g.in_flight == 0 && g.visible > 0; }
+  std::uint32_t group_of(const std::string& id) {
+    const auto [it, inserted] = group_index_.try_emplace(id, static_cast<std::uint32_t>(groups_.size()));
+    if (inserted) groups_.emplace_back();
+    return it->second;
+  }
+  void purge_deduplication() {
+    const time_point now = sim_.now();
+    while (!dedup_expiry_.empty() && dedup_expiry_.front().at <= now) {
+      dedup_.erase(dedup_expiry_.front().key);
+      dedup_expiry_.pop_front();
+    }
+  }
+  // Drops dead entries of the order ring when they outnumber the live ones.
+  void maybe_compact() {
+    if (order_dead_ < 1024 || order_dead_ < live_) return;
+    detail::ring<order_entry> fresh;
+    for (std::size_t k = 0; k < order_.size(); ++k) {
+      const order_entry e = order_[k];
+      const slot& s = slots_[e.slot];
+      if (s.state != slot_state::free && s.msg.sequence == e.sequence) fresh.push_back(e);
+    }
+    order_ = std::move(fresh);
+    order_dead_ = 0;
+  }
+
+  // --- retention ------------------------------------------------------------------------------
+  void expire(std::uint32_t i) {
+    ++metrics_.expired;
+    trace_message("expire", slots_[i]);
+    remove(i, false);
+  }
+  // Removes expired messages from the front (oldest first) and dead entries of the order ring.
+  void trim() {
+    const time_point now = sim_.now();
+    while (!order_.empty()) {
+      const order_entry e = order_.front();
+      const slot& s = slots_[e.slot];
+      if (s.state == slot_state::free || s.msg.sequence != e.sequence) {
+        order_.pop_front();
+        if constexpr (Fifo) {
+          if (order_dead_ > 0) --order_dead_;
+        }
+        continue;
+      }
+      if (!expired(s, now)) break;
+      expire(e.slot); // leaves a dead entry, popped next round
+    }
+  }
+
+  // --- visibility timer -----------------------------------------------------------------------
+  bool heap_less(std::uint32_t a, std::uint32_t b) const noexcept {
+    const slot& x = slots_[a];
+    const slot& y = slots_[b];
+    return x.visible_at < y.visible_at || (x.visible_at == y.visible_at && x.msg.sequence < y.msg.sequence);
+  }
+  void heap_set(std::size_t pos, std::uint32_t i) noexcept {
+    heap_[pos] = i;
+    slots_[i].heap_pos = static_cast<std::uint32_t>(pos);
+  }
+  void sift_up(std::size_t pos) noexcept {
+    const std::uint32_t i = heap_[pos];
+    while (pos > 0) {
+      const std::size_t parent = (pos - 1) / 2;
+      if (!heap_less(i, heap_[parent])) break;
+      heap_set(pos, heap_[parent]);
+      pos = parent;
+    }
+    heap_set(pos, i);
+  }
+  void sift_down(std::size_t pos) noexcept {
+    const std::uint32_t i = heap_[pos];
+    const std::size_t n = heap_.size();
+    for (;;) {
+      std::size_t child = 2 * pos + 1;
+      if (child >= n) break;
+      if (child + 1 < n && heap_less(heap_[child + 1], heap_[child])) ++child;
+      if (!heap_less(heap_[child], i)) break;
+      heap_set(pos, heap_[child]);
+      pos = child;
+    }
+    heap_set(pos, i);
+  }
+  void heap_push(std::uint32_t i) {
+    heap_.push_back(i);
+    sift_up(heap_.size() - 1);
+  }
+  void heap_remove(std::uint32_t i) noexcept {
+    const std::size_t pos = slots_[i].heap_pos;
+    slots_[i].heap_pos = npos;
+    const std::uint32_t last = heap_.back();
+    heap_.pop_back();
+    if (heap_.empty() && vis_timer_at_ != time_point::max()) { // nothing left to release: no idle event
+      sim_.cancel(vis_timer_);
+      vis_timer_at_ = time_point::max();
+    }
+    if (pos == heap_.size()) return;
+    heap_set(pos, last);
+    sift_up(pos);
+    sift_down(slots_[last].heap_pos);
+  }
+  void heap_update(std::uint32_t i) noexcept {
+    sift_up(slots_[i].heap_pos);
+    sift_down(slots_[i].heap_pos);
+  }
+
+  // Keeps one simulation event at the earliest time a delayed or in-flight message turns visible.
+  void arm() {
+    if (heap_.empty()) return;
+    const time_point t = slots_[heap_.front()].visible_at;
+    if (t >= vis_timer_at_) return;
+    sim_.cancel(vis_timer_);
+    vis_timer_at_ = t;
+    vis_timer_ = sim_.schedule_at(t, [this] {
+      vis_timer_at_ = time_point::max();
+      release_due(sim_.now());
+      arm();
+    });
+  }
+
+  // Makes every delayed or in-flight message whose time has come visible; tells listeners.
+  void release_due(time_point now) {
+    bool any = false;
+    while (!heap_.empty() && slots_[heap_.front()].visible_at <= now) {
+      const std::uint32_t i = heap_.front();
+      heap_remove(i);
+      slot& s = slots_[i];
+      if (s.state == slot_state::in_flight) {
+        ++metrics_.returned;
+        trace_message("return", s, {{"receive_count", s.msg.receive_count}});
+      }
+      make_visible(i);
+      any = true;
+    }
+    if (any) notify();
+  }
+
+  void notify() {
+    if (listeners_.size() == 1) {
+      listeners_.front()->on_messages_available();
+    } else if (!listeners_.empty()) {
+      const auto copy = listeners_; // a listener may unregister itself (or another) while told
+      for (auto* l : copy) l->on_messages_available();
+    }
+    schedule_waiters();
+  }
+
+  // --- long polling ---------------------------------------------------------------------------
+  void schedule_waiters() {
+    if (waiters_.empty() || waiter_pass_pending_) return;
+    waiter_pass_pending_ = true;
+    sim_.schedule_after(duration::zero(), [this] {
+      waiter_pass_pending_ = false;
+      while (!waiters_.empty() && receivable_now()) serve_waiter(waiters_.front().id, false);
+    });
+  }
+  void serve_waiter(std::uint64_t id, bool timed_out) {
+    const auto it = std::find_if(waiters_.begin(), waiters_.end(), [id](const waiter& w) { return w.id == id; });
+    if (it == waiters_.end()) return;
+    waiter w = std::move(*it);
+    waiters_.erase(it);
+    if (!timed_out) sim_.cancel(w.timer);
+    std::vector<message_type> got;
+    receipts_scratch_.clear();
+    receive_handles(receipts_scratch_, w.max, w.opts.visibility_timeout);
+    for (const auto r : receipts_scratch_) got.push_back(slots_[r.slot].msg);
+    w.done(std::move(got));
+  }
+
+  // --- ids and trace --------------------------------------------------------------------------
+  void make_message_id(std::uint64_t seq, std::array<char, 36>& out) const noexcept {
+    static constexpr char hex[] = "0123456789abcdef";
+    auto mix = [](std::uint64_t z) {
+      z += 0x9e3779b97f4a7c15ULL;
+      z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+      z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+      return z ^ (z >> 31);
+    };
+    std::uint64_t hi = mix(id_salt_ ^ seq);
+    std::uint64_t lo = mix(hi ^ seq);
+    hi = (hi & ~0xF000ULL) | 0x4000ULL;
+    lo = (lo & ~(0xC000ULL << 48)) | (0x8000ULL << 48);
+    std::size_t pos = 0;
+    auto put = [&](std::uint64_t v, int nibbles) {
+      for (int i = nibbles - 1; i >= 0; --i) out[pos++] = hex[(v >> (4 * i)) & 0xF];
+    };
+    put(hi >> 32, 8);
+    out[pos++] = '-';
+    put((hi >> 16) & 0xFFFF, 4);
+    out[pos++] = '-';
+    put(hi & 0xFFFF, 4);
+    out[pos++] = '-';
+    put(lo >> 48, 4);
+    out[pos++] = '-';
+    put(lo & 0xFFFFFFFFFFFFULL, 12);
+  }
+
+  void trace(std::string_view what, std::initializer_list<trace_field> fields) {
+    auto& tr = sim_.trace();
+    if (!tr.active()) return;
+    tr.emit(sim_.now(), component_, what, [&] { return std::span<const trace_field>{fields.begin(), fields.size()}; });
+  }
+  void trace_message(std::string_view what, const slot& s, std::initializer_list<trace_field> extra = {}) {
+    auto& tr = sim_.trace();
+    if (!tr.active()) return;
+    std::vector<trace_field> fields;
+    fields.reserve(extra.size() + 2);
+    fields.emplace_back("message_id", s.msg.message_id());
+    if constexpr (Fifo) fields.emplace_back("group", std::string_view{s.msg.group_id});
+    fields.insert(fields.end(), extra.begin(), extra.end());
+    tr.emit(sim_.now(), component_, what, [&] { return std::span<const trace_field>{fields}; });
+  }
+
+  simulation& sim_;
+  config_type cfg_;
+  std::string component_;
+  random_stream rng_;
+  std::uint32_t tag_ = 0;
+  std::uint64_t id_salt_ = 0;
+  std::deque<slot> slots_; // deque: a message stays put while a handler sends more
+  std::uint32_t free_ = npos;
+  detail::ring<ready_entry> ready_; // standard: visible messages, oldest first
+  detail::ring<order_entry> order_; // every stored message in sequence order (retention; FIFO scan)
+  std::size_t order_dead_ = 0;      // FIFO: dead entries left inside order_
+  std::vector<std::uint32_t> heap_; // delayed and in-flight messages by the time they turn visible
+  timer_id vis_timer_{};
+  time_point vis_timer_at_ = time_point::max();
+  std::uint64_t sequence_ = 0;
+  std::uint64_t receipt_serial_ = 0;
+  std::uint64_t receive_serial_ = 0;
+  std::size_t live_ = 0;
+  std::size_t visible_ = 0;
+  std::size_t delayed_ = 0;
+  std::size_t in_flight_ = 0;
+  std::size_t free_count_ = 0; // slots free (bookkeeping of set_state)
+  basic_sqs_queue* dlq_ = nullptr;
+  int max_receive_count_ = 0;
+  // FIFO
+  std::vector<group_state> groups_;
+  std::unordered_map<std::string, std::uint32_t> group_index_;
+  std::size_t available_groups_ = 0;
+  std::unordered_map<std::string, dedup_entry> dedup_;
+  std::deque<dedup_expiry> dedup_expiry_;
+  // listeners and long polls
+  std::vector<queue_listener*> listeners_;
+  std::deque<waiter> waiters_;
+  std::uint64_t waiter_serial_ = 0;
+  bool waiter_pass_pending_ = false;
+  std::vector<receipt_handle> receipts_scratch_;
+  sqs_queue_metrics metrics_;
+};
+
+/// An SQS standard queue of messages carrying `Body` (at-least-once, best-effort order).
+template <class Body>
+using sqs_queue = basic_sqs_queue<Body, false>;
+
+} // namespace esm
