@@ -60,8 +60,11 @@ namespace detail {
 
 /// AWS's on-demand algorithm with a given rate and ceiling. One step per interval
 /// (interval = 1 min / scale-up per minute):
-/// - throttles in the interval: one step down (Lambda "backs off by lowering concurrency");
-/// - else function errors, without `ReportBatchItemFailures`: one step down ("gradually lowers");
+/// - throttles in the interval: one step down, not below 5 (Lambda "backs off by lowering
+///   concurrency"; it keeps 5 pollers while messages remain, which is why low reserved
+///   concurrency overpulls, spec §3.7);
+/// - else function errors, without `ReportBatchItemFailures`: one step down, not below 5
+///   ("gradually lowers");
 /// - else a backlog: one step up, to the ceiling (and `MaximumConcurrency`);
 /// - else no message received: one step down to 2 (5 with `MaximumConcurrency`, which disables
 ///   the scale-down to 2); messages received but no backlog: one step down to 5.
@@ -71,9 +74,9 @@ inline int on_demand_next(const scaling_observation& o, int ceiling, std::option
   const int cap = maximum ? std::min(*maximum, ceiling) : ceiling;
   int t = o.target;
   if (o.throttles > 0) {
-    t = std::max(t - 1, 1);
+    t = t > busy_floor ? t - 1 : t;
   } else if (o.function_errors > 0 && !o.report_batch_item_failures) {
-    t = std::max(t - 1, 1);
+    t = t > busy_floor ? t - 1 : t;
   } else if (o.backlog) {
     t = t + 1;
   } else if (!o.received) {

@@ -276,6 +276,7 @@ public:
       }
     }
     waiting_.clear();
+    waiting_gathering_.clear();
     sim_.cancel(tick_timer_);
     tick_set_ = false;
   }
@@ -316,7 +317,7 @@ private:
   // --- waking ---------------------------------------------------------------------------------
   void on_messages_available() override {
     if (!enabled_) return;
-    if (waiting_.empty() && active_ >= target_) return;
+    if (waiting_.empty() && waiting_gathering_.empty() && active_ >= target_) return;
     schedule_wake();
   }
   void schedule_wake() {
@@ -332,14 +333,17 @@ private:
     if (!enabled_) return;
     resume_ticks();
     while (active_ < target_) spawn();
-    std::size_t budget = waiting_.size();
-    while (budget-- > 0 && !waiting_.empty() && queue_.receivable_now()) {
-      const waiting_entry e = waiting_.front();
-      waiting_.pop_front();
-      worker& w = workers_[e.worker];
-      if (!w.waiting || w.wait_gen != e.gen) continue;
-      w.waiting = false;
-      advance(e.worker);
+    // Workers holding a partial batch (a window is open) receive first, then idle ones.
+    for (auto* list : {&waiting_gathering_, &waiting_}) {
+      std::size_t budget = list->size();
+      while (budget-- > 0 && !list->empty() && queue_.receivable_now()) {
+        const waiting_entry e = list->front();
+        list->pop_front();
+        worker& w = workers_[e.worker];
+        if (!w.waiting || w.wait_gen != e.gen) continue;
+        w.waiting = false;
+        advance(e.worker);
+      }
     }
   }
   void wait(std::uint32_t i) {
@@ -347,7 +351,7 @@ private:
     if (w.waiting) return;
     w.waiting = true;
     ++w.wait_gen;
-    waiting_.push_back({i, w.wait_gen});
+    (w.batch.empty() ? waiting_ : waiting_gathering_).push_back({i, w.wait_gen});
   }
   void spawn() {
     std::uint32_t i = 0;
@@ -697,7 +701,8 @@ private:
   bool enabled_ = true;
   std::deque<worker> workers_; // deque: stable while a completion starts another worker
   std::vector<std::uint32_t> retired_;
-  std::deque<waiting_entry> waiting_;
+  std::deque<waiting_entry> waiting_;           // idle workers, long-polling
+  std::deque<waiting_entry> waiting_gathering_; // workers with a partial batch, window open
   int active_ = 0;
   int target_ = 5;
   int in_flight_ = 0;

@@ -736,8 +736,8 @@ private:
     // In sequence order, through the first 20,000 stored messages (spec §3.6): a message is taken
     // when its group is not locked by another receive and no earlier message of its group was
     // passed over in this scan, so each group is delivered in order.
-    for (std::size_t k = 0; k < order_.size() && got < max && scanned < fifo_scan_limit && available_groups_ > 0;
-         ++k) {
+    if (available_groups_ == 0) return 0;
+    for (std::size_t k = 0; k < order_.size() && got < max && scanned < fifo_scan_limit; ++k) {
       const order_entry e = order_[k];
       slot& s = slots_[e.slot];
       if (s.state == slot_state::free || s.msg.sequence != e.sequence) continue;
