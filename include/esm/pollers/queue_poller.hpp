@@ -499,7 +499,12 @@ private:
         trace("receive", {{"messages", got}});
       }
       for (const receipt_handle r : scratch_) {
-        const message_type& m = *queue_.message(r);
+        const message_type* mp = queue_.message(r);
+        if (mp == nullptr) { // cannot happen with esm's queues; a custom queue might
+          ++metrics_.stale_receipts;
+          continue;
+        }
+        const message_type& m = *mp;
         if constexpr (has_filter) {
           if (!static_cast<bool>(filter_ref().predicate(m))) {
             ++metrics_.filtered_out_event_count;

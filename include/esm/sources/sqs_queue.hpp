@@ -21,6 +21,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
@@ -131,6 +132,7 @@ public:
   basic_sqs_queue& operator=(const basic_sqs_queue&) = delete;
   ~basic_sqs_queue() {
     sim_.cancel(vis_timer_);
+    sim_.cancel(waiter_pass_);
     for (auto& w : waiters_) sim_.cancel(w.timer);
   }
 
@@ -373,6 +375,7 @@ public:
   /// Changes visibility without throwing (pollers); false when the handle is stale or the
   /// message not in flight. `timeout` must be in [0s, 12h].
   bool try_change_visibility(receipt_handle r, duration timeout) {
+    release_due(sim_.now()); // a message whose timeout ran out at this instant is no longer in flight
     slot* s = current_mut(r);
     if (s == nullptr || s->state != slot_state::in_flight) return false;
     s->visible_at = sim_.now() + timeout;
@@ -509,8 +512,11 @@ private:
     check_seconds("retention", cfg_.retention, seconds{60}, std::chrono::hours{24 * 14});
     check_seconds("receive_wait", cfg_.receive_wait, seconds{0}, seconds{20});
     detail::check_range<std::size_t>("maximum_message_size", cfg_.maximum_message_size, 1024, 1'048'576, where());
-    detail::check_range("delivery.duplicate_rate", cfg_.delivery.duplicate_rate, 0.0, 1.0, where());
-    detail::check_range("delivery.reorder_rate", cfg_.delivery.reorder_rate, 0.0, 1.0, where());
+    for (const auto& [what, rate] : {std::pair{"delivery.duplicate_rate", cfg_.delivery.duplicate_rate},
+                                     std::pair{"delivery.reorder_rate", cfg_.delivery.reorder_rate}}) {
+      if (std::isnan(rate)) throw config_error(what, "[0, 1]", "nan", where()); // NaN passes check_range
+      detail::check_range(what, rate, 0.0, 1.0, where());
+    }
     if (Fifo && (cfg_.delivery.duplicate_rate > 0 || cfg_.delivery.reorder_rate > 0)) {
       throw config_error("delivery", "off (exactly-once, ordered) on a FIFO queue", "duplicates or reordering", where());
     }
@@ -696,16 +702,19 @@ private:
   std::size_t receive_standard(std::vector<receipt_handle>& out, std::size_t max, duration vis) {
     const time_point now = sim_.now();
     std::size_t got = 0;
-    while (got < max && !ready_.empty()) {
-      if (cfg_.delivery.reorder_rate > 0 && ready_.size() > 1 && rng_.bernoulli(cfg_.delivery.reorder_rate)) {
+    std::size_t deferred = 0; // duplicates scheduled by this call: at the back, for a later receive
+    while (got < max && ready_.size() > deferred) {
+      const std::size_t candidates = ready_.size() - deferred;
+      if (cfg_.delivery.reorder_rate > 0 && candidates > 1 && rng_.bernoulli(cfg_.delivery.reorder_rate)) {
         const auto k = static_cast<std::size_t>(
-            rng_.uniform_int(1, static_cast<std::int64_t>(std::min<std::size_t>(ready_.size(), 16)) - 1));
+            rng_.uniform_int(1, static_cast<std::int64_t>(std::min<std::size_t>(candidates, 16)) - 1));
         std::swap(ready_[0], ready_[k]);
       }
       const ready_entry e = ready_.front();
       ready_.pop_front();
       slot& s = slots_[e.slot];
       if (s.epoch != e.epoch) continue; // deleted, expired or re-queued since
+      bool duplicate = false;
       if (s.state == slot_state::visible) {
         if (expired(s, now)) {
           expire(e.slot);
@@ -714,14 +723,20 @@ private:
         if (redrive_if_due(e.slot)) continue;
       } else if (!(s.state == slot_state::in_flight && s.ghost)) {
         continue;
+      } else if (dlq_ != nullptr && s.msg.receive_count >= max_receive_count_) {
+        s.ghost = false; // a duplicate would exceed maxReceiveCount: not delivered
+        continue;
       } else {
         ++metrics_.duplicate_deliveries;
+        duplicate = true;
       }
       deliver(e.slot, vis, out);
       ++got;
-      if (cfg_.delivery.duplicate_rate > 0 && rng_.bernoulli(cfg_.delivery.duplicate_rate)) {
-        s.ghost = true; // delivered once more later, while still in flight (at-least-once)
+      // A receipt from the visible state may be followed by one duplicate (not a duplicate's).
+      if (!duplicate && cfg_.delivery.duplicate_rate > 0 && rng_.bernoulli(cfg_.delivery.duplicate_rate)) {
+        s.ghost = true; // delivered once more by a later receive, while still in flight (at-least-once)
         ready_.push_back({e.slot, s.epoch});
+        ++deferred;
       }
     }
     return got;
@@ -913,7 +928,7 @@ private:
   void schedule_waiters() {
     if (waiters_.empty() || waiter_pass_pending_) return;
     waiter_pass_pending_ = true;
-    sim_.schedule_after(duration::zero(), [this] {
+    waiter_pass_ = sim_.schedule_after(duration::zero(), [this] {
       waiter_pass_pending_ = false;
       while (!waiters_.empty() && receivable_now()) serve_waiter(waiters_.front().id, false);
     });
@@ -1010,6 +1025,7 @@ private:
   std::deque<waiter> waiters_;
   std::uint64_t waiter_serial_ = 0;
   bool waiter_pass_pending_ = false;
+  timer_id waiter_pass_{}; // the pending pass of schedule_waiters (cancelled by the destructor)
   std::vector<receipt_handle> receipts_scratch_;
   sqs_queue_metrics metrics_;
 };
