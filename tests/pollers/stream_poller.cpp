@@ -2,6 +2,8 @@
 // Each test names the section of aws-esm-semantics.md whose behaviour it checks.
 #include <esm/pollers/stream_poller.hpp>
 #include <esm/sources/kinesis_stream.hpp>
+#include <esm/sources/sqs_fifo_queue.hpp>
+#include <esm/sources/sqs_queue.hpp>
 
 #include <map>
 #include <string>
@@ -107,7 +109,8 @@ TEST_CASE("stream mapping config: every parameter at both ends and one step outs
   CHECK_THROWS_AS(make(esm::stream_options{.start = esm::starting_position::at_sequence_number(1)}), esm::config_error);
 }
 
-TEST_CASE("policies are found by concept in any order; each concept has negative checks", "[pollers][stream][policies]") {
+TEST_CASE("policies are found by concept in any order; each concept has negative checks",
+          "[pollers][stream][policies]") {
   STATIC_REQUIRE(esm::batching_policy<esm::batching>);
   STATIC_REQUIRE(!esm::batching_policy<esm::parallelization>);
   STATIC_REQUIRE(esm::parallelization_policy<esm::parallelization>);
@@ -181,7 +184,8 @@ TEST_CASE("each shard is polled independently: concurrency follows the shard cou
   esm::function fn{sim, {.name = "f", .default_duration = esm::duration_model::fixed(1s)}};
   for (int i = 0; i < 400; ++i) s.put("key-" + std::to_string(i), std::to_string(i));
   std::map<std::string, std::vector<int>> per_shard;
-  esm::stream_poller poller{s, fn, [&](const kbatch& b) {
+  esm::stream_poller poller{s, fn,
+                            [&](const kbatch& b) {
                               for (const auto& r : b) per_shard[b.shard_id()].push_back(std::stoi(r.data));
                             },
                             esm::batching{.batch_size = 10}};
@@ -267,12 +271,15 @@ TEST_CASE("MaximumRetryAttempts N means N + 1 invocations, then discard to OnFai
   put_n(s, 3);
   const auto first_seq = s.shard_at(0).at(0).sequence;
   const auto last_seq = s.shard_at(0).at(1).sequence;
-  esm::stream_poller poller{s, fn,
+  esm::stream_poller poller{s,
+                            fn,
                             [&](const kbatch& b, esm::invocation_context& ctx) {
                               j.record(b, ctx);
                               if (b.front().data == "0") throw std::runtime_error("bad");
                             },
-                            esm::batching{.batch_size = 2}, esm::stream_retry{.max_attempts = 2}, j.destination()};
+                            esm::batching{.batch_size = 2},
+                            esm::stream_retry{.max_attempts = 2},
+                            j.destination()};
   sim.run_until_idle();
   REQUIRE(j.calls.size() == 4);
   CHECK(j.calls[0].attempt == 1);
@@ -302,7 +309,8 @@ TEST_CASE("MaximumRetryAttempts N means N + 1 invocations, then discard to OnFai
   CHECK(poller.checkpoint(0) == 3);
 }
 
-TEST_CASE("without a destination, discarded records count as dropped (§2.3, §6)", "[pollers][stream][spec-2.3][spec-6]") {
+TEST_CASE("without a destination, discarded records count as dropped (§2.3, §6)",
+          "[pollers][stream][spec-2.3][spec-6]") {
   esm::simulation sim;
   kstream s{sim, {}};
   esm::function fn{sim, {.name = "f"}};
@@ -447,16 +455,16 @@ TEST_CASE("partial batch response checkpoints at the lowest failure and retries 
   put_n(s, 6);
   const auto seq3 = s.shard_at(0).at(3).sequence;
   const auto seq4 = s.shard_at(0).at(4).sequence;
-  esm::stream_poller poller{s, fn,
-                            [&](const kbatch& b, esm::invocation_context& ctx) {
-                              j.record(b, ctx);
-                              if (ctx.attempt() == 1) {
-                                return esm::batch_response::failed(
-                                    {esm::kinesis_sequence_number(seq4), esm::kinesis_sequence_number(seq3)});
-                              }
-                              return esm::batch_response::success();
-                            },
-                            esm::stream_options{.report_batch_item_failures = true}};
+  esm::stream_poller poller{
+      s, fn,
+      [&](const kbatch& b, esm::invocation_context& ctx) {
+        j.record(b, ctx);
+        if (ctx.attempt() == 1) {
+          return esm::batch_response::failed({esm::kinesis_sequence_number(seq4), esm::kinesis_sequence_number(seq3)});
+        }
+        return esm::batch_response::success();
+      },
+      esm::stream_options{.report_batch_item_failures = true}};
   sim.run_until_idle();
   REQUIRE(j.calls.size() == 2);
   CHECK(j.calls[1].data == std::vector<std::string>{"3", "4", "5"}); // the successful 5 is replayed
@@ -466,7 +474,8 @@ TEST_CASE("partial batch response checkpoints at the lowest failure and retries 
   CHECK(poller.metrics().retries == 1);
 }
 
-TEST_CASE("partial batch response: what is complete success and complete failure (§2.5)", "[pollers][stream][spec-2.5]") {
+TEST_CASE("partial batch response: what is complete success and complete failure (§2.5)",
+          "[pollers][stream][spec-2.5]") {
   auto run = [](esm::batch_response first_response, bool enabled) {
     esm::simulation sim;
     kstream s{sim, {}};
@@ -483,12 +492,12 @@ TEST_CASE("partial batch response: what is complete success and complete failure
     return j.sizes();
   };
   using sizes = std::vector<std::size_t>;
-  CHECK(run(esm::batch_response{}, true) == sizes{3});                                   // empty list: success
-  CHECK(run(esm::batch_response{{esm::batch_item_failure{}}}, true) == sizes{3, 3});     // null identifier
-  CHECK(run(esm::batch_response::failed({""}), true) == sizes{3, 3});                     // empty identifier
+  CHECK(run(esm::batch_response{}, true) == sizes{3});                                     // empty list: success
+  CHECK(run(esm::batch_response{{esm::batch_item_failure{}}}, true) == sizes{3, 3});       // null identifier
+  CHECK(run(esm::batch_response::failed({""}), true) == sizes{3, 3});                      // empty identifier
   CHECK(run(esm::batch_response::failed({"not-a-sequence-number"}), true) == sizes{3, 3}); // malformed
   CHECK(run(esm::batch_response::failed({esm::kinesis_sequence_number(999)}), true) == sizes{3, 3}); // not in batch
-  CHECK(run(esm::batch_response::failed({esm::kinesis_sequence_number(1)}), false) == sizes{3}); // ignored when off
+  CHECK(run(esm::batch_response::failed({esm::kinesis_sequence_number(1)}), false) == sizes{3});     // ignored when off
 }
 
 TEST_CASE("partial failures keep counting retries and then go to OnFailure (§2.5)", "[pollers][stream][spec-2.5]") {
@@ -498,12 +507,14 @@ TEST_CASE("partial failures keep counting retries and then go to OnFailure (§2.
   journal j;
   put_n(s, 3);
   const auto seq1 = s.shard_at(0).at(1).sequence;
-  esm::stream_poller poller{s, fn,
+  esm::stream_poller poller{s,
+                            fn,
                             [&](const kbatch& b, esm::invocation_context& ctx) {
                               j.record(b, ctx);
                               return esm::batch_response::failed({esm::kinesis_sequence_number(seq1)});
                             },
-                            esm::stream_retry{.max_attempts = 1}, esm::stream_options{.report_batch_item_failures = true},
+                            esm::stream_retry{.max_attempts = 1},
+                            esm::stream_options{.report_batch_item_failures = true},
                             j.destination()};
   sim.run_until_idle();
   CHECK(j.sizes() == std::vector<std::size_t>{3, 2});
@@ -576,8 +587,10 @@ TEST_CASE("a child shard is not read before its parent is fully processed (§2.8
   sim.run_until_idle();
   time_point parent_done{}, first_child{time_point::max()};
   for (const auto& c : j.calls) {
-    if (c.shard == "shardId-000000000000") parent_done = std::max(parent_done, c.time + 1s);
-    else first_child = std::min(first_child, c.time);
+    if (c.shard == "shardId-000000000000")
+      parent_done = std::max(parent_done, c.time + 1s);
+    else
+      first_child = std::min(first_child, c.time);
   }
   CHECK(parent_done == at(3s));
   CHECK(first_child >= parent_done);
@@ -642,7 +655,8 @@ TEST_CASE("IteratorAge is the age of the batch's last record when it is sent (§
   CHECK(poller.metrics().max_iterator_age == 2s);
 }
 
-TEST_CASE("until_consumed retention drops records once the mapping has processed them", "[pollers][stream][retention]") {
+TEST_CASE("until_consumed retention drops records once the mapping has processed them",
+          "[pollers][stream][retention]") {
   esm::simulation sim;
   kstream s{sim, {.retention = esm::retention::until_consumed()}};
   esm::function fn{sim, {.name = "f"}};
@@ -659,7 +673,8 @@ TEST_CASE("records that expire while waiting are counted, not lost silently (§2
   kstream s{sim, {}};
   esm::function fn{sim, {.name = "f", .default_duration = esm::duration_model::fixed(1h)}};
   put_n(s, 3);
-  esm::stream_poller poller{s, fn, [](const kbatch&) { throw std::runtime_error("x"); }, esm::batching{.batch_size = 1}};
+  esm::stream_poller poller{s, fn, [](const kbatch&) { throw std::runtime_error("x"); },
+                            esm::batching{.batch_size = 1}};
   sim.run_for(30h);
   const auto& m = poller.metrics();
   CHECK(m.expired_event_count + s.metrics().records_expired >= 2);
@@ -767,15 +782,16 @@ TEST_CASE("a destination that throws is a failed delivery; the mapping goes on (
   esm::function fn{sim, {.name = "f"}};
   put_n(s, 3);
   int ok = 0;
-  esm::stream_poller poller{s, fn,
-                            [&](const kbatch& b) {
-                              if (b.front().data == "0") throw std::runtime_error("x");
-                              ok += static_cast<int>(b.size());
-                            },
-                            esm::batching{.batch_size = 1}, esm::stream_retry{.max_attempts = 0},
-                            esm::on_failure{[](const esm::stream_failure_record&) -> bool {
-                              throw std::runtime_error("destination down");
-                            }}};
+  esm::stream_poller poller{
+      s,
+      fn,
+      [&](const kbatch& b) {
+        if (b.front().data == "0") throw std::runtime_error("x");
+        ok += static_cast<int>(b.size());
+      },
+      esm::batching{.batch_size = 1},
+      esm::stream_retry{.max_attempts = 0},
+      esm::on_failure{[](const esm::stream_failure_record&) -> bool { throw std::runtime_error("destination down"); }}};
   CHECK_NOTHROW(sim.run_until_idle());
   CHECK(ok == 2);
   CHECK(poller.metrics().destination_delivery_failures == 1);
@@ -816,4 +832,67 @@ TEST_CASE("a Kinesis shard is read at most 5 times per second (GetRecords, §8)"
   CHECK(j.calls[0].time == at(0s));
   CHECK(j.calls[1].time == at(200ms));
   CHECK(j.calls[2].time == at(400ms));
+}
+
+TEST_CASE("§2.6 an SQS queue as the on-failure destination receives one message per discarded batch",
+          "[pollers][stream][spec-2.6][spec-6]") {
+  esm::simulation sim;
+  kstream s{sim, {.name = "orders"}};
+  esm::function fn{sim, {.name = "f"}};
+  esm::sqs_queue<esm::stream_failure_record> failures{sim, "failures"};
+  esm::sqs_queue<std::string> as_text{sim, "as-text"};
+  put_n(s, 3);
+  auto fail = [](const kbatch&) { throw std::runtime_error("x"); };
+  esm::stream_poller poller{s, fn, fail, esm::stream_retry{.max_attempts = 1}, esm::on_failure_queue{failures}};
+  sim.run_until_idle();
+  REQUIRE(failures.size() == 1);
+  const auto got = failures.receive(10);
+  REQUIRE(got.size() == 1);
+  const esm::stream_failure_record& r = got[0].body;
+  CHECK(r.condition == esm::discard_condition::retry_attempts_exhausted);
+  CHECK(r.approximate_invoke_count == 2);
+  CHECK(r.batch_info.batch_size == 3);
+  CHECK(r.batch_info.stream_arn == s.arn());
+  CHECK(poller.metrics().on_failure_destination_delivered_event_count == 3);
+  CHECK(poller.metrics().dropped_event_count == 0);
+
+  // A converter picks the message body.
+  put_n(s, 1, "k2", 100);
+  esm::stream_poller texts{s, fn, fail, esm::stream_retry{.max_attempts = 0},
+                           esm::on_failure_queue{as_text, [](const esm::stream_failure_record& x) {
+                                                   return std::string{esm::to_string(x.condition)};
+                                                 }}};
+  sim.run_until_idle();
+  REQUIRE(as_text.size() >= 1);
+  CHECK(as_text.receive(1)[0].body == "RetryAttemptsExhausted");
+}
+
+TEST_CASE("§6 a FIFO queue is not a valid on-failure destination: deliveries fail and the records are dropped",
+          "[pollers][stream][spec-2.6][spec-6]") {
+  esm::simulation sim;
+  kstream s{sim, {}};
+  esm::function fn{sim, {.name = "f"}};
+  esm::sqs_fifo_queue<esm::stream_failure_record> fifo{sim, "failures.fifo"};
+  put_n(s, 2);
+  esm::stream_poller poller{s, fn, [](const kbatch&) { throw std::runtime_error("x"); },
+                            esm::stream_retry{.max_attempts = 0}, esm::on_failure_queue{fifo}};
+  sim.run_until_idle();
+  CHECK(fifo.size() == 0);
+  CHECK(poller.metrics().destination_delivery_failures == 1);
+  CHECK(poller.metrics().dropped_event_count == 2);
+}
+
+TEST_CASE("§2.6 a destination queue that rejects the message is a failed delivery", "[pollers][stream][spec-2.6]") {
+  esm::simulation sim;
+  kstream s{sim, {}};
+  esm::function fn{sim, {.name = "f"}};
+  esm::sqs_queue<std::string> small{sim, {.name = "small", .maximum_message_size = 1024}};
+  put_n(s, 2);
+  esm::stream_poller poller{
+      s, fn, [](const kbatch&) { throw std::runtime_error("x"); }, esm::stream_retry{.max_attempts = 0},
+      esm::on_failure_queue{small, [](const esm::stream_failure_record&) { return std::string(2000, 'x'); }}};
+  sim.run_until_idle();
+  CHECK(small.size() == 0);
+  CHECK(poller.metrics().destination_delivery_failures == 1);
+  CHECK(poller.metrics().dropped_event_count == 2);
 }

@@ -80,6 +80,43 @@ struct on_failure {
 template <class F>
 on_failure(F) -> on_failure<F>;
 
+namespace detail {
+/// Sends the invocation record itself as the message body.
+struct record_as_body {
+  const stream_failure_record& operator()(const stream_failure_record& r) const noexcept { return r; }
+};
+} // namespace detail
+
+/// An SQS queue as the on-failure destination (`DestinationConfig.OnFailure` with a queue ARN):
+/// each invocation record becomes one message, `convert(record)` as its body (by default the
+/// record itself, for an `esm::sqs_queue<esm::stream_failure_record>`). A send the queue rejects
+/// (`esm::input_error`, e.g. a body over the queue's maximum size) is a failed delivery. A FIFO
+/// queue is not a valid OnFailure target in AWS: every delivery to one fails
+/// (`DestinationDeliveryFailures`, spec §6) and the records count as dropped.
+/// ```cpp
+/// esm::sqs_queue<esm::stream_failure_record> failures{sim, "failures"};
+/// esm::stream_poller poller{stream, fn, handler, esm::on_failure_queue{failures}};
+/// ```
+template <class Queue, class Convert = detail::record_as_body>
+struct on_failure_queue {
+  Queue& queue;      ///< the destination queue; must outlive the poller
+  Convert convert{}; ///< record → message body
+
+  /// Sends the record as a message; false when the queue cannot take it.
+  bool send(const stream_failure_record& r) {
+    if constexpr (Queue::is_fifo) {
+      return false; // AWS rejects FIFO queues as OnFailure destinations
+    } else {
+      queue.send(typename Queue::body_type(convert(r))); // throws on a rejected send: a failed delivery
+      return true;
+    }
+  }
+};
+template <class Queue>
+on_failure_queue(Queue&) -> on_failure_queue<Queue>;
+template <class Queue, class Convert>
+on_failure_queue(Queue&, Convert) -> on_failure_queue<Queue, Convert>;
+
 /// The default: no destination. Discarded records are counted in `DroppedEventCount`.
 struct no_destination {
   /// Never called.

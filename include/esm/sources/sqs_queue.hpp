@@ -22,6 +22,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <concepts>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
@@ -126,8 +127,11 @@ public:
     tag_ = static_cast<std::uint32_t>(salt());
     id_salt_ = salt();
   }
-  /// A queue with default settings and the given name.
-  basic_sqs_queue(simulation& sim, std::string name) : basic_sqs_queue(sim, named(std::move(name))) {}
+  /// A queue with default settings and the given name. (A template, so that a braced
+  /// configuration `{.name = ..., ...}` always selects the constructor above.)
+  template <class Name>
+    requires std::convertible_to<const Name&, std::string_view>
+  basic_sqs_queue(simulation& sim, const Name& name) : basic_sqs_queue(sim, named(std::string{std::string_view{name}})) {}
   basic_sqs_queue(const basic_sqs_queue&) = delete;
   basic_sqs_queue& operator=(const basic_sqs_queue&) = delete;
   ~basic_sqs_queue() {
