@@ -36,3 +36,19 @@ TEST_CASE("fmt formats trace events, results, metrics and errors", "[fmt]") {
   const esm::config_error err{"batch_size", "[1, 10]", "11", "sqs_fifo_queue"};
   CHECK(fmt::format("{}", err) == "batch_size must be in [1, 10] for sqs_fifo_queue, got 11");
 }
+
+TEST_CASE("fmt formats mapping and queue metrics, receipt handles and delete statuses", "[fmt]") {
+  esm::esm_metrics m;
+  m.polled_event_count = 25;
+  m.deleted_event_count = 24;
+  CHECK(fmt::format("{}", m).starts_with("polled=25 filtered_out=0 invoked=0 failed_invoke=0 deleted=24 "));
+  esm::sqs_queue_metrics q;
+  q.sent = 3;
+  q.redriven_out = 1;
+  CHECK(fmt::format("{}", q).starts_with("sent=3 received=0 deleted=0 returned=0 redriven_out=1 "));
+  const esm::receipt_handle r{0xabcdef01U, 2, 3};
+  CHECK(fmt::format("{}", r) == "AQEBabcdef01000000020000000000000003");
+  CHECK(esm::receipt_handle::parse(fmt::format("{}", r)) == r);
+  CHECK(fmt::format("{}", esm::delete_status::stale_handle) == "stale_handle");
+  CHECK(fmt::format("{:>9}", esm::delete_status::deleted) == "  deleted");
+}
