@@ -562,6 +562,8 @@ TEST_CASE("§3.1 scaling back: toward 5 when traffic drops, 2 when idle; not bel
       sim.run_until(at(10s));
       CHECK(p.target_concurrency() > 20);
       sim.run_until(at(10min));
+      CHECK(p.target_concurrency() == (capped ? 5 : 2)); // scaled back after the drain, by itself
+      CHECK(sim.pending_events() == 0);                  // and then idle: nothing scheduled
       q.send("wake up");
       sim.run_until_idle(1'000'000);
       CHECK(p.target_concurrency() == (capped ? 5 : 2));

@@ -377,7 +377,7 @@ private:
   }
 
   // --- scaling --------------------------------------------------------------------------------
-  bool busy() const noexcept { return in_flight_ > 0 || gathering_or_backoff() || target_ > active_; }
+  bool busy() const noexcept { return in_flight_ > 0 || gathering_or_backoff(); }
   bool gathering_or_backoff() const noexcept {
     for (const auto& w : workers_)
       if (w.ph == phase::gathering || w.ph == phase::backoff) return true;
@@ -421,9 +421,12 @@ private:
     interval_received_ = false;
     interval_errors_ = 0;
     interval_throttles_ = 0;
+    const int before = target_;
     set_target(clamp_target(scaling_ref().next_target(o)));
     if (active_ < target_) schedule_wake();
-    if (enabled_ && (busy() || o.backlog)) schedule_tick();
+    // Ticks go on while there is work, and after it while the target still moves (back toward
+    // its idle floor), then stop: an idle mapping schedules nothing.
+    if (enabled_ && (busy() || o.backlog || target_ != before)) schedule_tick();
   }
   int clamp_target(int t) {
     if (const auto cap = scaling_ref().concurrency_cap()) t = std::min(t, *cap);
@@ -520,9 +523,10 @@ private:
         w.batch.push_back(r);
         w.bytes += b;
       }
-      if (got == static_cast<std::size_t>(want)) interval_backlog_ = true;
-      if (got < static_cast<std::size_t>(want) || !w.carry.empty()) return;
+      if (got < static_cast<std::size_t>(want) || !w.carry.empty()) break;
     }
+    // Messages remain that this worker did not take: a backlog (FIFO: an unlocked group waits).
+    if (queue_.receivable_now()) interval_backlog_ = true;
   }
 
   void invoke(std::uint32_t i) {
