@@ -1,9 +1,12 @@
-// Tests of esm/detail/chunked_log.hpp and esm/detail/ring.hpp: the hot-path containers.
+// Tests of esm/detail/chunked_log.hpp, chunked_vector.hpp and ring.hpp: the hot-path containers.
 #include <esm/detail/chunked_log.hpp>
+#include <esm/detail/chunked_vector.hpp>
 #include <esm/detail/ring.hpp>
 
 #include <deque>
 #include <memory>
+#include <string>
+#include <vector>
 
 #include <esm/core/random.hpp>
 
@@ -77,4 +80,25 @@ TEST_CASE("ring is a FIFO with random access that stops allocating once grown", 
   CHECK(scope.count() == 0);
   r.clear();
   CHECK(r.empty());
+}
+
+TEST_CASE("chunked_vector: elements never move while it grows; indexing across chunks", "[detail][containers]") {
+  esm::detail::chunked_vector<std::string, 2> v; // chunks of 4
+  CHECK(v.empty());
+  std::vector<const std::string*> addresses;
+  for (int i = 0; i < 11; ++i) {
+    v.emplace_back() = "s" + std::to_string(i);
+    addresses.push_back(&v[static_cast<std::size_t>(i)]);
+  }
+  CHECK(v.size() == 11);
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    CHECK(v[i] == "s" + std::to_string(i));
+    CHECK(&v[i] == addresses[i]); // stable
+  }
+  std::size_t n = 0;
+  v.for_each([&](std::string& s) { n += s.size(); });
+  CHECK(n == 2 * 10 + 3 * 1);
+  const auto& cv = v;
+  CHECK(cv[10] == "s10");
+  CHECK(esm::detail::chunked_vector<int>::chunk_size == 256);
 }

@@ -126,9 +126,27 @@ struct send_options {
   std::optional<std::string> deduplication_id{};
 };
 
+/// A `messageId` held inline (36 characters, no allocation). Converts to `std::string_view` and
+/// `std::string`, and compares with both.
+struct message_id_text {
+  std::array<char, 36> chars{}; ///< the characters
+
+  /// The id as a view (valid while this object lives).
+  [[nodiscard]] std::string_view view() const noexcept { return {chars.data(), chars.size()}; }
+  /// The id as a string.
+  [[nodiscard]] std::string str() const { return std::string{view()}; }
+  /// Same as `view()`.
+  operator std::string_view() const noexcept { return view(); }
+  /// Same as `str()`.
+  operator std::string() const { return str(); }
+  friend bool operator==(const message_id_text&, const message_id_text&) = default;
+  /// Compares the characters with a string.
+  friend bool operator==(const message_id_text& a, std::string_view b) noexcept { return a.view() == b; }
+};
+
 /// What `send` returns (`SendMessage` response).
 struct send_result {
-  std::string message_id;     ///< `MessageId` (of the original message for a deduplicated send)
+  message_id_text message_id; ///< `MessageId` (of the original message for a deduplicated send)
   std::uint64_t sequence = 0; ///< the message's sequence (FIFO `SequenceNumber`)
   bool duplicate = false;     ///< FIFO: accepted but not enqueued, deduplicated within 5 minutes
 };

@@ -42,6 +42,7 @@
 #include <esm/core/source_kind.hpp>
 #include <esm/core/time.hpp>
 #include <esm/core/trace.hpp>
+#include <esm/detail/chunked_vector.hpp>
 #include <esm/detail/ring.hpp>
 #include <esm/detail/sha256.hpp>
 #include <esm/sources/sqs_message.hpp>
@@ -250,7 +251,7 @@ public:
       m.group_id = std::move(opts.group_id);
       m.deduplication_id = dedup;
       s.group = group_of(m.group_id);
-      dedup_.emplace(dedup, dedup_entry{std::string{m.message_id()}, m.sequence});
+      dedup_.emplace(dedup, dedup_entry{message_id_text{m.id_chars}, m.sequence});
       dedup_expiry_.push_back({sim_.now() + deduplication_interval, std::move(dedup)});
     } else {
       m.group_id = std::move(opts.group_id);
@@ -261,14 +262,12 @@ public:
     trace_message("send", s);
     if (delay > duration::zero()) {
       set_state(i, slot_state::delayed);
-      s.visible_at = sim_.now() + delay;
-      heap_push(i);
-      arm();
+      expire_at(i, sim_.now() + delay);
     } else {
       make_visible(i);
       notify();
     }
-    return {std::string{m.message_id()}, m.sequence, false};
+    return {message_id_text{m.id_chars}, m.sequence, false};
   }
 
   // --- receive --------------------------------------------------------------------------------
@@ -324,7 +323,6 @@ public:
       got = receive_standard(out, static_cast<std::size_t>(max), vis);
     }
     if (got == 0) ++metrics_.empty_receives;
-    if (got > 0) arm();
     return got;
   }
 
@@ -382,14 +380,9 @@ public:
     release_due(sim_.now()); // a message whose timeout ran out at this instant is no longer in flight
     slot* s = current_mut(r);
     if (s == nullptr || s->state != slot_state::in_flight) return false;
-    s->visible_at = sim_.now() + timeout;
-    heap_update(r.slot);
+    expire_at(r.slot, sim_.now() + timeout);
     trace_message("change_visibility", *s, {{"timeout", timeout}});
-    if (timeout == duration::zero()) {
-      release_due(sim_.now());
-    } else {
-      arm();
-    }
+    if (timeout == duration::zero()) release_due(sim_.now());
     return true;
   }
 
@@ -450,15 +443,22 @@ private:
 
   struct slot {
     message_type msg;
-    time_point visible_at{};
     time_point enqueued{};
     std::uint64_t deleted_serial = 0;
-    std::uint32_t heap_pos = npos;
-    std::uint32_t epoch = 0; // bumped when ready-queue entries of the slot become invalid
+    std::uint32_t expiry_serial = 0; // bumped when the slot's expiry entries become invalid
+    std::uint32_t epoch = 0;         // bumped when ready-queue entries of the slot become invalid
     std::uint32_t group = 0;
     std::uint32_t next_free = npos;
     slot_state state = slot_state::free;
     bool ghost = false; // a duplicate delivery is pending (standard, at-least-once model)
+  };
+  // When a delayed or in-flight message turns visible. Valid while the slot's expiry_serial
+  // matches; stale entries are dropped lazily (a delete costs nothing here).
+  struct expiry_entry {
+    time_point at;
+    std::uint64_t sequence; // tie-break: sending order
+    std::uint32_t slot;
+    std::uint32_t serial;
   };
   struct ready_entry {
     std::uint32_t slot;
@@ -475,7 +475,7 @@ private:
     std::uint64_t blocked_in = 0; // the receive whose scan passed a message of it that it could not take
   };
   struct dedup_entry {
-    std::string message_id;
+    message_id_text message_id;
     std::uint64_t sequence;
   };
   struct dedup_expiry {
@@ -644,7 +644,8 @@ private:
   void remove(std::uint32_t i, bool deleted) {
     slot& s = slots_[i];
     if (s.state == slot_state::free) return;
-    if (s.heap_pos != npos) heap_remove(i);
+    const bool had_expiry = s.state == slot_state::in_flight || s.state == slot_state::delayed;
+    ++s.expiry_serial;
     const bool unlocked = set_state(i, slot_state::free);
     if constexpr (Fifo) ++order_dead_;
     s.deleted_serial = deleted ? s.msg.receipt.serial : 0;
@@ -654,6 +655,7 @@ private:
     ++s.epoch;
     s.next_free = free_;
     free_ = i;
+    if (had_expiry) settle_timer();
     if (unlocked) notify(); // the FIFO group's next message can be received now
   }
 
@@ -662,6 +664,7 @@ private:
     slot& s = slots_[i];
     set_state(i, slot_state::visible);
     s.ghost = false;
+    ++s.expiry_serial;
     ++s.epoch;
     if constexpr (!Fifo) ready_.push_back({i, s.epoch});
   }
@@ -676,12 +679,7 @@ private:
     ++m.receive_count;
     if (!m.first_received) m.first_received = now;
     m.receipt = receipt_handle{tag_, i, ++receipt_serial_};
-    s.visible_at = now + vis;
-    if (s.heap_pos == npos) {
-      heap_push(i);
-    } else {
-      heap_update(i);
-    }
+    expire_at(i, now + vis);
     ++metrics_.received;
     out.push_back(m.receipt);
     trace_message("receive", s, {{"receive_count", m.receive_count}});
@@ -832,89 +830,94 @@ private:
   }
 
   // --- visibility timer -----------------------------------------------------------------------
-  bool heap_less(std::uint32_t a, std::uint32_t b) const noexcept {
-    const slot& x = slots_[a];
-    const slot& y = slots_[b];
-    return x.visible_at < y.visible_at || (x.visible_at == y.visible_at && x.msg.sequence < y.msg.sequence);
+  // Expiries with the queue's own visibility timeout arrive in time order: a ring holds them, and
+  // a delete leaves its entry to be dropped when it reaches the front. Other expiries (delays,
+  // change_visibility, a receive's own timeout) go to a heap ordered by (time, sequence).
+  static bool later(const expiry_entry& a, const expiry_entry& b) noexcept {
+    return a.at > b.at || (a.at == b.at && a.sequence > b.sequence);
   }
-  void heap_set(std::size_t pos, std::uint32_t i) noexcept {
-    heap_[pos] = i;
-    slots_[i].heap_pos = static_cast<std::uint32_t>(pos);
+  bool valid(const expiry_entry& e) const noexcept {
+    const slot& s = slots_[e.slot];
+    return s.expiry_serial == e.serial && (s.state == slot_state::in_flight || s.state == slot_state::delayed);
   }
-  void sift_up(std::size_t pos) noexcept {
-    const std::uint32_t i = heap_[pos];
-    while (pos > 0) {
-      const std::size_t parent = (pos - 1) / 2;
-      if (!heap_less(i, heap_[parent])) break;
-      heap_set(pos, heap_[parent]);
-      pos = parent;
+  // The slot turns visible at `at` (any earlier expiry of it is void).
+  void expire_at(std::uint32_t i, time_point at) {
+    slot& s = slots_[i];
+    const expiry_entry e{at, s.msg.sequence, i, ++s.expiry_serial};
+    if (s.state == slot_state::in_flight && at - sim_.now() == cfg_.visibility_timeout &&
+        (expiry_ring_.empty() || expiry_ring_[expiry_ring_.size() - 1].at <= at)) {
+      expiry_ring_.push_back(e);
+    } else {
+      expiry_heap_.push_back(e);
+      std::push_heap(expiry_heap_.begin(), expiry_heap_.end(), later);
     }
-    heap_set(pos, i);
+    if (at < vis_timer_at_) arm(at);
   }
-  void sift_down(std::size_t pos) noexcept {
-    const std::uint32_t i = heap_[pos];
-    const std::size_t n = heap_.size();
-    for (;;) {
-      std::size_t child = 2 * pos + 1;
-      if (child >= n) break;
-      if (child + 1 < n && heap_less(heap_[child + 1], heap_[child])) ++child;
-      if (!heap_less(heap_[child], i)) break;
-      heap_set(pos, heap_[child]);
-      pos = child;
+  void drop_stale() noexcept {
+    while (!expiry_ring_.empty() && !valid(expiry_ring_.front())) expiry_ring_.pop_front();
+    while (!expiry_heap_.empty() && !valid(expiry_heap_.front())) {
+      std::pop_heap(expiry_heap_.begin(), expiry_heap_.end(), later);
+      expiry_heap_.pop_back();
     }
-    heap_set(pos, i);
   }
-  void heap_push(std::uint32_t i) {
-    heap_.push_back(i);
-    sift_up(heap_.size() - 1);
+  // The earliest valid expiry: 0 = none, 1 = the ring's front, 2 = the heap's top.
+  int earliest() noexcept {
+    drop_stale();
+    if (expiry_ring_.empty()) return expiry_heap_.empty() ? 0 : 2;
+    if (expiry_heap_.empty()) return 1;
+    return later(expiry_ring_.front(), expiry_heap_.front()) ? 2 : 1;
   }
-  void heap_remove(std::uint32_t i) noexcept {
-    const std::size_t pos = slots_[i].heap_pos;
-    slots_[i].heap_pos = npos;
-    const std::uint32_t last = heap_.back();
-    heap_.pop_back();
-    if (heap_.empty() && vis_timer_at_ != time_point::max()) { // nothing left to release: no idle event
-      sim_.cancel(vis_timer_);
-      vis_timer_at_ = time_point::max();
+  time_point earliest_time() noexcept {
+    switch (earliest()) {
+    case 1:
+      return expiry_ring_.front().at;
+    case 2:
+      return expiry_heap_.front().at;
+    default:
+      return time_point::max();
     }
-    if (pos == heap_.size()) return;
-    heap_set(pos, last);
-    sift_up(pos);
-    sift_down(slots_[last].heap_pos);
   }
-  void heap_update(std::uint32_t i) noexcept {
-    sift_up(slots_[i].heap_pos);
-    sift_down(slots_[i].heap_pos);
-  }
-
-  // Keeps one simulation event at the earliest time a delayed or in-flight message turns visible.
-  void arm() {
-    if (heap_.empty()) return;
-    const time_point t = slots_[heap_.front()].visible_at;
-    if (t >= vis_timer_at_) return;
+  // Keeps one simulation event at the earliest expiry.
+  void arm(time_point t) {
     sim_.cancel(vis_timer_);
     vis_timer_at_ = t;
+    if (t == time_point::max()) return;
     vis_timer_ = sim_.schedule_at(t, [this] {
       vis_timer_at_ = time_point::max();
       release_due(sim_.now());
-      arm();
     });
+  }
+  // After a removal: drop what became stale, and the timer when nothing is left to release.
+  void settle_timer() {
+    if (vis_timer_at_ == time_point::max()) return;
+    const time_point t = earliest_time();
+    if (t == time_point::max()) arm(t);
   }
 
   // Makes every delayed or in-flight message whose time has come visible; tells listeners.
   void release_due(time_point now) {
     bool any = false;
-    while (!heap_.empty() && slots_[heap_.front()].visible_at <= now) {
-      const std::uint32_t i = heap_.front();
-      heap_remove(i);
-      slot& s = slots_[i];
+    for (;;) {
+      const int which = earliest();
+      if (which == 0) break;
+      const expiry_entry e = which == 1 ? expiry_ring_.front() : expiry_heap_.front();
+      if (e.at > now) break;
+      if (which == 1) {
+        expiry_ring_.pop_front();
+      } else {
+        std::pop_heap(expiry_heap_.begin(), expiry_heap_.end(), later);
+        expiry_heap_.pop_back();
+      }
+      slot& s = slots_[e.slot];
       if (s.state == slot_state::in_flight) {
         ++metrics_.returned;
         trace_message("return", s, {{"receive_count", s.msg.receive_count}});
       }
-      make_visible(i);
+      make_visible(e.slot);
       any = true;
     }
+    const time_point next = earliest_time();
+    if (next != vis_timer_at_ && (next < vis_timer_at_ || vis_timer_at_ <= now)) arm(next);
     if (any) notify();
   }
 
@@ -1000,12 +1003,13 @@ private:
   random_stream rng_;
   std::uint32_t tag_ = 0;
   std::uint64_t id_salt_ = 0;
-  std::deque<slot> slots_; // deque: a message stays put while a handler sends more
+  detail::chunked_vector<slot> slots_; // chunks: a message stays put while a handler sends more
   std::uint32_t free_ = npos;
   detail::ring<ready_entry> ready_; // standard: visible messages, oldest first
   detail::ring<order_entry> order_; // every stored message in sequence order (retention; FIFO scan)
   std::size_t order_dead_ = 0;      // FIFO: dead entries left inside order_
-  std::vector<std::uint32_t> heap_; // delayed and in-flight messages by the time they turn visible
+  detail::ring<expiry_entry> expiry_ring_;  // in-flight expiries with the queue's timeout, in time order
+  std::vector<expiry_entry> expiry_heap_;    // other expiries (min-heap by time, sequence)
   timer_id vis_timer_{};
   time_point vis_timer_at_ = time_point::max();
   std::uint64_t sequence_ = 0;
