@@ -96,8 +96,8 @@ std::uint64_t baseline_pass(benchmark::State* state) {
       received.push_back(&it->second);
     }
     handler(std::span<const baseline_message* const>{received}); // invoke
-    for (const baseline_message* m : received) { // delete
-      const std::uint64_t id = m->id;             // (erase would free the key it reads)
+    for (const baseline_message* m : received) {                 // delete
+      const std::uint64_t id = m->id;                            // (erase would free the key it reads)
       seen += in_flight.erase(id);
     }
   }

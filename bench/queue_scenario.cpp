@@ -111,7 +111,8 @@ int main(int argc, char** argv) {
   const auto& q = queue.metrics();
   std::printf("scenario: backlog of %llu messages at t=0, %s, handler 100 ms, batch 10\n",
               static_cast<unsigned long long>(total),
-              fixed ? "1,250 concurrent batches from the start (fixed_scaling)" : "sqs_scaling (5 -> +300/min -> 1,250)");
+              fixed ? "1,250 concurrent batches from the start (fixed_scaling)"
+                    : "sqs_scaling (5 -> +300/min -> 1,250)");
   std::printf("messages deleted %llu (sent %llu, received %llu, returned %llu)\n",
               static_cast<unsigned long long>(m.deleted_event_count), static_cast<unsigned long long>(q.sent),
               static_cast<unsigned long long>(q.received), static_cast<unsigned long long>(q.returned));

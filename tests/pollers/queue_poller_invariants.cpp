@@ -171,7 +171,8 @@ scenario_result run_scenario(std::uint64_t seed) {
       if constexpr (Fifo) {
         if (rng.bernoulli(0.05)) { // a duplicate send within 5 minutes: accepted, not enqueued
           const auto dup = q.send(body, o);
-          if (!dup.duplicate || dup.message_id != res.message_id) fail("deduplication failed for " + res.message_id.str());
+          if (!dup.duplicate || dup.message_id != res.message_id)
+            fail("deduplication failed for " + res.message_id.str());
         }
       }
     }

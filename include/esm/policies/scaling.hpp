@@ -32,10 +32,10 @@ namespace esm {
 
 /// What an SQS poller saw during one scaling interval.
 struct scaling_observation {
-  int target = 0;                          ///< the target (concurrent batches) during the interval
-  int in_flight = 0;                       ///< batches being processed at the interval's end
-  bool backlog = false;                    ///< messages were left receivable (a receive came back full, or the queue still had messages)
-  bool received = false;                   ///< some receive in the interval returned messages
+  int target = 0;        ///< the target (concurrent batches) during the interval
+  int in_flight = 0;     ///< batches being processed at the interval's end
+  bool backlog = false;  ///< messages were left receivable (a receive came back full, or the queue still had messages)
+  bool received = false; ///< some receive in the interval returned messages
   std::uint64_t function_errors = 0;       ///< batches that ended in a function error or timeout
   std::uint64_t throttles = 0;             ///< invocations throttled
   bool report_batch_item_failures = false; ///< the mapping has `ReportBatchItemFailures`
@@ -111,11 +111,15 @@ struct sqs_scaling {
   static constexpr int ceiling = 1250;
 
   /// 5 (or the cap when lower).
-  [[nodiscard]] int initial_concurrency() const noexcept { return std::min(initial, maximum_concurrency.value_or(initial)); }
+  [[nodiscard]] int initial_concurrency() const noexcept {
+    return std::min(initial, maximum_concurrency.value_or(initial));
+  }
   /// One step per 200 ms: 300 per minute.
   [[nodiscard]] duration interval() const noexcept { return duration{std::chrono::minutes{1}} / scale_up_per_minute; }
   /// The next target (see `detail::on_demand_next`).
-  [[nodiscard]] int next_target(const scaling_observation& o) const { return detail::on_demand_next(o, ceiling, maximum_concurrency); }
+  [[nodiscard]] int next_target(const scaling_observation& o) const {
+    return detail::on_demand_next(o, ceiling, maximum_concurrency);
+  }
   /// The cap.
   [[nodiscard]] std::optional<int> concurrency_cap() const noexcept { return maximum_concurrency; }
   /// Throws `config_error` for a `maximum_concurrency` outside [2, 1000].
@@ -136,11 +140,15 @@ struct sqs_scaling_2022 {
   static constexpr int ceiling = 1000;
 
   /// 5 (or the cap when lower).
-  [[nodiscard]] int initial_concurrency() const noexcept { return std::min(initial, maximum_concurrency.value_or(initial)); }
+  [[nodiscard]] int initial_concurrency() const noexcept {
+    return std::min(initial, maximum_concurrency.value_or(initial));
+  }
   /// One step per second: 60 per minute.
   [[nodiscard]] duration interval() const noexcept { return duration{std::chrono::minutes{1}} / scale_up_per_minute; }
   /// The next target (see `detail::on_demand_next`).
-  [[nodiscard]] int next_target(const scaling_observation& o) const { return detail::on_demand_next(o, ceiling, maximum_concurrency); }
+  [[nodiscard]] int next_target(const scaling_observation& o) const {
+    return detail::on_demand_next(o, ceiling, maximum_concurrency);
+  }
   /// The cap.
   [[nodiscard]] std::optional<int> concurrency_cap() const noexcept { return maximum_concurrency; }
   /// Throws `config_error` for a `maximum_concurrency` outside [2, 1000].

@@ -19,8 +19,8 @@ namespace esm {
 
 /// What the poller knows about a message that failed.
 struct failed_message {
-  int receive_count = 1;                ///< its `ApproximateReceiveCount`
-  duration queue_visibility_timeout{};  ///< the queue's visibility timeout
+  int receive_count = 1;                 ///< its `ApproximateReceiveCount`
+  duration queue_visibility_timeout{};   ///< the queue's visibility timeout
   outcome why = outcome::function_error; ///< how the invocation ended (`partial` for a reported item)
 };
 

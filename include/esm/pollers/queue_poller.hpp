@@ -70,7 +70,7 @@ struct queue_options {
 /// ```
 template <class F>
 struct message_filter {
-  F predicate; ///< `bool(const sqs_message<Body>&)`: true keeps the message
+  F predicate;                     ///< `bool(const sqs_message<Body>&)`: true keeps the message
   using message_filter_tag = void; ///< marks the type as a filter policy
 };
 template <class F>
@@ -142,7 +142,9 @@ struct is_visibility : std::bool_constant<visibility_policy<P>> {};
 template <class P>
 struct is_queue_options : std::is_same<P, queue_options> {};
 template <class P>
-struct is_message_filter : std::bool_constant<requires { typename P::message_filter_tag; }> {};
+    struct is_message_filter : std::bool_constant < requires {
+  typename P::message_filter_tag;
+} > {};
 /// The default filter: keeps everything.
 struct keep_all {
   using message_filter_tag = void;
@@ -179,8 +181,10 @@ public:
                  ...),
                 "esm::queue_poller: every policy must be exactly one of batching, a scaling policy, a visibility "
                 "policy, a message_filter or queue_options");
-  static_assert(detail::count_policies<detail::is_batching, Policies...> <= 1, "esm::queue_poller: two batching policies");
-  static_assert(detail::count_policies<detail::is_scaling, Policies...> <= 1, "esm::queue_poller: two scaling policies");
+  static_assert(detail::count_policies<detail::is_batching, Policies...> <= 1,
+                "esm::queue_poller: two batching policies");
+  static_assert(detail::count_policies<detail::is_scaling, Policies...> <= 1,
+                "esm::queue_poller: two scaling policies");
   static_assert(detail::count_policies<detail::is_visibility, Policies...> <= 1,
                 "esm::queue_poller: two visibility policies");
   static_assert(detail::count_policies<detail::is_message_filter, Policies...> <= 1, "esm::queue_poller: two filters");
@@ -285,12 +289,12 @@ private:
   enum class phase : std::uint8_t { retired, idle, gathering, invoking, backoff };
   struct worker {
     phase ph = phase::retired;
-    std::vector<receipt_handle> batch;       // the batch being gathered or invoked
-    std::vector<receipt_handle> carry;       // received, left for the next batch by the payload cut
-    std::vector<const message_type*> view;   // what the handler sees
-    std::size_t bytes = 0;                   // payload of `batch`
+    std::vector<receipt_handle> batch;     // the batch being gathered or invoked
+    std::vector<receipt_handle> carry;     // received, left for the next batch by the payload cut
+    std::vector<const message_type*> view; // what the handler sees
+    std::size_t bytes = 0;                 // payload of `batch`
     time_point window_start{};
-    time_point first_receive{};              // when the batch's first message was received
+    time_point first_receive{}; // when the batch's first message was received
     timer_id timer{};
     int throttle_retries = 0;
     std::uint32_t wait_gen = 0;
@@ -410,13 +414,9 @@ private:
   }
   void tick() {
     last_tick_ = sim_.now();
-    const scaling_observation o{target_,
-                                in_flight_,
-                                interval_backlog_ || queue_.receivable_now(),
-                                interval_received_,
-                                interval_errors_,
-                                interval_throttles_,
-                                options().report_batch_item_failures};
+    const scaling_observation o{
+        target_,          in_flight_,          interval_backlog_ || queue_.receivable_now(), interval_received_,
+        interval_errors_, interval_throttles_, options().report_batch_item_failures};
     interval_backlog_ = false;
     interval_received_ = false;
     interval_errors_ = 0;

@@ -60,9 +60,12 @@ struct receipt_handle {
       for (int i = 0; i < widths[p]; ++i, ++pos) {
         const char c = t[pos];
         std::uint64_t d = 0;
-        if (c >= '0' && c <= '9') d = static_cast<std::uint64_t>(c - '0');
-        else if (c >= 'a' && c <= 'f') d = static_cast<std::uint64_t>(c - 'a' + 10);
-        else return std::nullopt;
+        if (c >= '0' && c <= '9')
+          d = static_cast<std::uint64_t>(c - '0');
+        else if (c >= 'a' && c <= 'f')
+          d = static_cast<std::uint64_t>(c - 'a' + 10);
+        else
+          return std::nullopt;
         parts[p] = parts[p] * 16 + d;
       }
     }
@@ -167,18 +170,18 @@ enum class delete_status : std::uint8_t {
 /// Counters of a queue (cumulative). Conservation: `sent + redriven_in` = messages in the
 /// queue + `deleted` + `redriven_out` + `expired`.
 struct sqs_queue_metrics {
-  std::uint64_t sent = 0;                  ///< messages accepted and enqueued (`NumberOfMessagesSent`)
-  std::uint64_t deduplicated = 0;          ///< FIFO sends accepted but not enqueued (duplicate id within 5 min)
-  std::uint64_t received = 0;              ///< message receipts (`NumberOfMessagesReceived`), duplicates included
-  std::uint64_t receive_calls = 0;         ///< `ReceiveMessage` calls
-  std::uint64_t empty_receives = 0;        ///< calls that returned nothing (`NumberOfEmptyReceives`)
-  std::uint64_t over_limit_receives = 0;   ///< calls refused by the in-flight limit (OverLimit)
-  std::uint64_t deleted = 0;               ///< `NumberOfMessagesDeleted`
-  std::uint64_t returned = 0;              ///< in-flight messages made visible again by their visibility timeout
-  std::uint64_t redriven_out = 0;          ///< moved to the dead-letter queue (maxReceiveCount exceeded)
-  std::uint64_t redriven_in = 0;           ///< received from a source queue's redrive (this is a DLQ)
-  std::uint64_t expired = 0;               ///< removed by the retention period
-  std::uint64_t duplicate_deliveries = 0;  ///< standard queues: extra deliveries made by the at-least-once model
+  std::uint64_t sent = 0;                 ///< messages accepted and enqueued (`NumberOfMessagesSent`)
+  std::uint64_t deduplicated = 0;         ///< FIFO sends accepted but not enqueued (duplicate id within 5 min)
+  std::uint64_t received = 0;             ///< message receipts (`NumberOfMessagesReceived`), duplicates included
+  std::uint64_t receive_calls = 0;        ///< `ReceiveMessage` calls
+  std::uint64_t empty_receives = 0;       ///< calls that returned nothing (`NumberOfEmptyReceives`)
+  std::uint64_t over_limit_receives = 0;  ///< calls refused by the in-flight limit (OverLimit)
+  std::uint64_t deleted = 0;              ///< `NumberOfMessagesDeleted`
+  std::uint64_t returned = 0;             ///< in-flight messages made visible again by their visibility timeout
+  std::uint64_t redriven_out = 0;         ///< moved to the dead-letter queue (maxReceiveCount exceeded)
+  std::uint64_t redriven_in = 0;          ///< received from a source queue's redrive (this is a DLQ)
+  std::uint64_t expired = 0;              ///< removed by the retention period
+  std::uint64_t duplicate_deliveries = 0; ///< standard queues: extra deliveries made by the at-least-once model
 };
 
 /// Something told when messages may have become receivable (sent, visibility expired, a FIFO

@@ -94,11 +94,11 @@ struct sqs_fifo_queue_config : sqs_queue_config {
 template <class Body, bool Fifo>
 class basic_sqs_queue {
 public:
-  using body_type = Body;                       ///< the message body type
-  using message_type = sqs_message<Body>;       ///< what the queue stores
+  using body_type = Body;                                                                ///< the message body type
+  using message_type = sqs_message<Body>;                                                ///< what the queue stores
   using config_type = std::conditional_t<Fifo, sqs_fifo_queue_config, sqs_queue_config>; ///< settings
   static constexpr source_kind kind = Fifo ? source_kind::sqs_fifo : source_kind::sqs_standard; ///< for policies
-  static constexpr bool is_fifo = Fifo;         ///< a FIFO queue
+  static constexpr bool is_fifo = Fifo;                                                         ///< a FIFO queue
 
   static_assert(std::is_default_constructible_v<Body> && std::is_move_constructible_v<Body> &&
                     std::is_move_assignable_v<Body>,
@@ -131,8 +131,8 @@ public:
   /// A queue with default settings and the given name. (A template, so that a braced
   /// configuration `{.name = ..., ...}` always selects the constructor above.)
   template <class Name>
-    requires std::convertible_to<const Name&, std::string_view>
-  basic_sqs_queue(simulation& sim, const Name& name) : basic_sqs_queue(sim, named(std::string{std::string_view{name}})) {}
+  requires std::convertible_to<const Name&, std::string_view> basic_sqs_queue(simulation& sim, const Name& name)
+      : basic_sqs_queue(sim, named(std::string{std::string_view{name}})) {}
   basic_sqs_queue(const basic_sqs_queue&) = delete;
   basic_sqs_queue& operator=(const basic_sqs_queue&) = delete;
   ~basic_sqs_queue() {
@@ -196,7 +196,8 @@ public:
     duration delay = cfg_.delay;
     if (opts.delay) {
       if constexpr (Fifo) {
-        throw input_error(queue_text() + ": a per-message delay is not supported on FIFO queues; set the queue's delay");
+        throw input_error(queue_text() +
+                          ": a per-message delay is not supported on FIFO queues; set the queue's delay");
       }
       delay = *opts.delay;
       if (delay < duration::zero() || delay > std::chrono::seconds{900} ||
@@ -289,8 +290,8 @@ public:
   /// Long-polls (`ReceiveMessage` with `WaitTimeSeconds`): calls `done(messages)` as soon as
   /// messages can be received, or with none once `wait` (0s–20s; unset: the queue's
   /// `receive_wait`) has passed. `done` runs from the event loop, never inside this call.
-  void receive_async(int max, std::function<void(std::vector<message_type>)> done,
-                     std::optional<duration> wait = {}, receive_options opts = {}) {
+  void receive_async(int max, std::function<void(std::vector<message_type>)> done, std::optional<duration> wait = {},
+                     receive_options opts = {}) {
     check_receive(max, opts);
     const duration w = wait.value_or(cfg_.receive_wait);
     if (w < duration::zero() || w > max_wait) {
@@ -373,7 +374,9 @@ public:
     }
   }
   /// Changes visibility by the text of a receipt handle.
-  void change_visibility(std::string_view handle, duration timeout) { change_visibility(parse_handle(handle), timeout); }
+  void change_visibility(std::string_view handle, duration timeout) {
+    change_visibility(parse_handle(handle), timeout);
+  }
   /// Changes visibility without throwing (pollers); false when the handle is stale or the
   /// message not in flight. `timeout` must be in [0s, 12h].
   bool try_change_visibility(receipt_handle r, duration timeout) {
@@ -469,9 +472,9 @@ private:
     std::uint64_t sequence;
   };
   struct group_state {
-    std::uint32_t in_flight = 0; // messages of the group in flight
-    std::uint32_t visible = 0;   // messages of the group visible
-    std::uint64_t taken_in = 0;  // the receive that last took from it
+    std::uint32_t in_flight = 0;  // messages of the group in flight
+    std::uint32_t visible = 0;    // messages of the group visible
+    std::uint64_t taken_in = 0;   // the receive that last took from it
     std::uint64_t blocked_in = 0; // the receive whose scan passed a message of it that it could not take
   };
   struct dedup_entry {
@@ -500,8 +503,9 @@ private:
 
   void validate() const {
     const auto& n = cfg_.name;
-    const std::string_view base =
-        Fifo && n.size() > 5 && n.ends_with(".fifo") ? std::string_view{n}.substr(0, n.size() - 5) : std::string_view{n};
+    const std::string_view base = Fifo && n.size() > 5 && n.ends_with(".fifo")
+                                      ? std::string_view{n}.substr(0, n.size() - 5)
+                                      : std::string_view{n};
     const bool chars_ok = !base.empty() && std::all_of(base.begin(), base.end(), [](char c) {
       return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
     });
@@ -522,7 +526,8 @@ private:
       detail::check_range(what, rate, 0.0, 1.0, where());
     }
     if (Fifo && (cfg_.delivery.duplicate_rate > 0 || cfg_.delivery.reorder_rate > 0)) {
-      throw config_error("delivery", "off (exactly-once, ordered) on a FIFO queue", "duplicates or reordering", where());
+      throw config_error("delivery", "off (exactly-once, ordered) on a FIFO queue", "duplicates or reordering",
+                         where());
     }
   }
   void check_seconds(const char* what, duration v, duration lo, duration hi) const {
@@ -552,7 +557,11 @@ private:
   static std::string_view body_bytes(const Body& b) {
     if constexpr (std::is_convertible_v<const Body&, std::string_view>) {
       return std::string_view{b};
-    } else if constexpr (requires { b.data(); b.size(); requires sizeof(*b.data()) == 1; }) {
+    } else if constexpr (requires {
+                           b.data();
+                           b.size();
+                           requires sizeof(*b.data()) == 1;
+                         }) {
       return std::string_view{reinterpret_cast<const char*>(b.data()), b.size()};
     } else {
       static_assert(std::is_trivially_copyable_v<Body>,
@@ -1005,11 +1014,11 @@ private:
   std::uint64_t id_salt_ = 0;
   detail::chunked_vector<slot> slots_; // chunks: a message stays put while a handler sends more
   std::uint32_t free_ = npos;
-  detail::ring<ready_entry> ready_; // standard: visible messages, oldest first
-  detail::ring<order_entry> order_; // every stored message in sequence order (retention; FIFO scan)
-  std::size_t order_dead_ = 0;      // FIFO: dead entries left inside order_
-  detail::ring<expiry_entry> expiry_ring_;  // in-flight expiries with the queue's timeout, in time order
-  std::vector<expiry_entry> expiry_heap_;    // other expiries (min-heap by time, sequence)
+  detail::ring<ready_entry> ready_;        // standard: visible messages, oldest first
+  detail::ring<order_entry> order_;        // every stored message in sequence order (retention; FIFO scan)
+  std::size_t order_dead_ = 0;             // FIFO: dead entries left inside order_
+  detail::ring<expiry_entry> expiry_ring_; // in-flight expiries with the queue's timeout, in time order
+  std::vector<expiry_entry> expiry_heap_;  // other expiries (min-heap by time, sequence)
   timer_id vis_timer_{};
   time_point vis_timer_at_ = time_point::max();
   std::uint64_t sequence_ = 0;
