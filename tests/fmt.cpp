@@ -46,7 +46,7 @@ TEST_CASE("fmt formats mapping and queue metrics, receipt handles and delete sta
   q.sent = 3;
   q.redriven_out = 1;
   CHECK(fmt::format("{}", q).starts_with("sent=3 received=0 deleted=0 returned=0 redriven_out=1 "));
-  const esm::receipt_handle r{0xabcdef01U, 2, 3};
+  const esm::receipt_handle r{0xabcdef01U, 2, 0, 3};
   CHECK(fmt::format("{}", r) == "AQEBabcdef01000000020000000000000003");
   CHECK(esm::receipt_handle::parse(fmt::format("{}", r)) == r);
   CHECK(fmt::format("{}", esm::delete_status::stale_handle) == "stale_handle");

@@ -5,6 +5,7 @@
 #include <esm/sources/sqs_fifo_queue.hpp>
 #include <esm/sources/sqs_queue.hpp>
 
+#include <algorithm>
 #include <map>
 #include <string>
 #include <vector>
@@ -234,7 +235,10 @@ TEST_CASE("batches are cut at BatchSize, at the window, or at 6 MB (§1)", "[pol
     for (int i = 0; i < 14; ++i) s.put("k", std::string(1'000'000, 'x'));
     esm::stream_poller poller{s, fn, [&](const kbatch& b, esm::invocation_context& ctx) { j.record(b, ctx); }};
     sim.run_until_idle();
-    CHECK(j.sizes() == std::vector<std::size_t>{6, 6, 2});
+    // 6 MB per invoke; a GetRecords call returns at most 10 MiB (§8), and the next may come only
+    // once those bytes are paid for at 2 MiB/s: 6 + 4 from the first read, 4 from the second.
+    CHECK(j.sizes() == std::vector<std::size_t>{6, 4, 4});
+    CHECK(j.calls[2].time == at(esm::duration{10 * 1'000'001LL * 1'000'000'000LL / 2'097'152}));
   }
 }
 
@@ -895,4 +899,57 @@ TEST_CASE("§2.6 a destination queue that rejects the message is a failed delive
   CHECK(small.size() == 0);
   CHECK(poller.metrics().destination_delivery_failures == 1);
   CHECK(poller.metrics().dropped_event_count == 2);
+}
+
+TEST_CASE("§8 a Kinesis shard is read at 2 MB per second: a 10 MB GetRecords holds the shard for 5 s",
+          "[pollers][stream][spec-8]") {
+  esm::simulation sim;
+  kstream s{sim, {}};
+  esm::function fn{sim, {.name = "f"}};
+  std::vector<std::pair<esm::time_point, std::int64_t>> polls;
+  sim.trace().subscribe([&](const esm::trace_event& e) {
+    if (e.kind == "poll") polls.emplace_back(e.time, std::get<std::int64_t>(*e.find("records")));
+  });
+  for (int i = 0; i < 25; ++i) s.put("k", std::string(1'048'576, 'x')); // 1 MiB each
+  esm::stream_poller poller{s, fn, [](const kbatch&) {}};
+  sim.run_until_idle();
+  std::vector<std::pair<esm::time_point, std::int64_t>> reads;
+  for (const auto& p : polls)
+    if (p.second > 0) reads.push_back(p);
+  // 9 records + their partition keys fit in 10 MiB; each read is paid for at 2 MiB/s.
+  REQUIRE(reads.size() == 3);
+  CHECK(reads[0] == std::pair{at(0s), std::int64_t{9}});
+  CHECK(reads[1].first == reads[0].first + esm::duration{9 * (1'048'576LL + 1) * 1'000'000'000LL / 2'097'152});
+  CHECK(reads[1].second == 9);
+  CHECK(reads[2].second == 7);
+  CHECK(poller.metrics().processed_event_count == 25);
+}
+
+TEST_CASE("§8 the 5 GetRecords calls per second of a shard are shared by every mapping reading it",
+          "[pollers][stream][spec-8]") {
+  esm::simulation sim;
+  kstream s{sim, {}};
+  esm::function fn{sim, {.name = "f"}};
+  std::map<std::string, std::vector<esm::time_point>> reads; // by mapping
+  sim.trace().subscribe([&](const esm::trace_event& e) {
+    if (e.kind == "poll" && std::get<std::int64_t>(*e.find("records")) > 0)
+      reads[std::string{e.component}].push_back(e.time);
+  });
+  auto h = [](const kbatch&, esm::invocation_context& ctx) { ctx.elapse(1ms); };
+  esm::stream_poller a{s, fn, h, esm::batching{.batch_size = 1}, esm::stream_options{.name = "a"}};
+  esm::stream_poller b{s, fn, h, esm::batching{.batch_size = 1}, esm::stream_options{.name = "b"}};
+  for (int i = 0; i < 200; ++i) { // a record every 50 ms for 10 s
+    sim.advance_to(at(std::chrono::milliseconds{50 * i}));
+    s.put("k", std::to_string(i));
+  }
+  sim.run_until_idle();
+  std::vector<esm::time_point> all;
+  for (const auto& [name, times] : reads) all.insert(all.end(), times.begin(), times.end());
+  std::sort(all.begin(), all.end());
+  REQUIRE(all.size() > 10);
+  for (std::size_t i = 1; i < all.size(); ++i) CHECK(all[i] - all[i - 1] >= 200ms); // 5 per second, together
+  CHECK(reads["esm/a"].size() > 5);
+  CHECK(reads["esm/b"].size() > 5);
+  CHECK(a.metrics().processed_event_count == 200);
+  CHECK(b.metrics().processed_event_count == 200);
 }

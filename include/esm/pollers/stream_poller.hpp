@@ -324,7 +324,6 @@ private:
     bool poll_scheduled = false; // poll_timer is pending (cheaper to test on every put)
     int in_flight = 0;           // lanes with an invocation in flight
     time_point last_poll{};
-    std::optional<time_point> last_read; // the last GetRecords call
   };
 
   // --- policies -------------------------------------------------------------------------------
@@ -430,14 +429,15 @@ private:
     s.last_poll = sim_.now();
     if (s.read_pos < sh.begin_position()) s.read_pos = sh.begin_position(); // expired before it was read
     if (s.read_pos >= sh.end_position()) return; // nothing new: no GetRecords call needed
-    // GetRecords calls per shard are limited (Kinesis: 5 per second, spec §8): too soon after the
-    // last one, the lanes work from what they hold and the shard is read when allowed.
+    // GetRecords on a shard is limited for all its readers together (Kinesis: 5 calls and 2 MB
+    // per second, spec §8): too soon after the last call, the lanes work from what they hold and
+    // the shard is read when allowed.
     if constexpr (Stream::min_read_interval > duration::zero()) {
-      if (s.last_read && sim_.now() < *s.last_read + Stream::min_read_interval) {
+      if (sim_.now() < sh.next_read_allowed()) {
         if (!s.poll_scheduled) {
           const std::uint32_t ordinal = s.ordinal;
           s.poll_scheduled = true;
-          s.poll_timer = sim_.schedule_at(*s.last_read + Stream::min_read_interval, [this, ordinal] {
+          s.poll_timer = sim_.schedule_at(sh.next_read_allowed(), [this, ordinal] {
             shards_[ordinal].poll_scheduled = false;
             pump(ordinal);
           });
@@ -445,15 +445,24 @@ private:
         return;
       }
     }
-    s.last_read = sim_.now();
     const std::uint64_t start = s.read_pos;
     const std::uint64_t end = std::min<std::uint64_t>(sh.end_position(), start + Stream::max_get_records);
     const auto& par = parallelization_policy_ref();
+    std::size_t bytes = 0;
     while (s.read_pos < end) {
-      lane_state& l = s.lanes[lanes_per_shard_ == 1 ? 0 : par.lane_of(sh.at(s.read_pos).ordering_key())];
+      const auto& rec = sh.at(s.read_pos);
+      if constexpr (Stream::max_get_records_bytes > 0) {
+        const std::size_t b = rec.bytes();
+        if (s.read_pos > start && bytes + b > Stream::max_get_records_bytes) break; // 10 MB per call
+        bytes += b;
+      }
+      lane_state& l = s.lanes[lanes_per_shard_ == 1 ? 0 : par.lane_of(rec.ordering_key())];
       if (l.pending.size() >= lane_buffer_cap_) break; // a blocked lane eventually stops the shard
       l.pending.push_back(s.read_pos);
       ++s.read_pos;
+    }
+    if constexpr (Stream::min_read_interval > duration::zero()) {
+      sh.note_read(sim_.now(), bytes, Stream::min_read_interval, Stream::max_read_bytes_per_second);
     }
     const auto n = s.read_pos - start;
     metrics_.polled_event_count += n;

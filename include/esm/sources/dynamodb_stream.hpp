@@ -318,6 +318,10 @@ public:
   static constexpr std::size_t max_get_records = 1'000;
   /// Shortest time between two `GetRecords` calls on a shard: none beyond the 250 ms polling.
   static constexpr duration min_read_interval = duration::zero();
+  /// Read throughput limit of a shard: none modelled (0).
+  static constexpr std::uint64_t max_read_bytes_per_second = 0;
+  /// Bytes one `GetRecords` call returns at most: no limit modelled (0); 1,000 records bound it.
+  static constexpr std::size_t max_get_records_bytes = 0;
 
   /// Adds a listener (a poller). It must be removed before it is destroyed.
   void add_listener(stream_listener* l) { listeners_.push_back(l); }

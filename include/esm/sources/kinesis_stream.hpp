@@ -224,8 +224,13 @@ public:
   static constexpr duration poll_interval = std::chrono::seconds{1};
   /// Records one `GetRecords` call returns at most: 10,000 (spec §8).
   static constexpr std::size_t max_get_records = 10'000;
-  /// Shortest time between two `GetRecords` calls on a shard: 5 calls per second (spec §8).
+  /// Shortest time between two `GetRecords` calls on a shard, shared by all its readers: 5 calls
+  /// per second (spec §8).
   static constexpr duration min_read_interval = std::chrono::milliseconds{200};
+  /// Read throughput of a shard, shared by all its readers: 2 MB (2 MiB) per second (spec §8).
+  static constexpr std::uint64_t max_read_bytes_per_second = 2'097'152;
+  /// Bytes one `GetRecords` call returns at most: 10 MB (10 MiB) (spec §8).
+  static constexpr std::size_t max_get_records_bytes = 10'485'760;
 
   /// Adds a listener (a poller). It must be removed before it is destroyed.
   void add_listener(stream_listener* l) { listeners_.push_back(l); }

@@ -68,6 +68,20 @@ public:
 
   /// `ShardId`.
   [[nodiscard]] const std::string& id() const noexcept { return id_; }
+
+  /// Read limits shared by every reader of the shard (Kinesis, spec §8): the earliest time the
+  /// next `GetRecords` call may be made, whichever mapping makes it.
+  [[nodiscard]] time_point next_read_allowed() const noexcept { return next_read_; }
+  /// Notes a `GetRecords` call made at `now` that returned `bytes`: the next may come after
+  /// `min_interval` (5 calls per second: 200 ms) and once the bytes are paid for at
+  /// `bytes_per_second` (2 MB/s: a 10 MB read holds the shard for 5 s). 0 = no byte limit.
+  void note_read(time_point now, std::size_t bytes, duration min_interval, std::uint64_t bytes_per_second) noexcept {
+    duration pay{};
+    if (bytes_per_second > 0) {
+      pay = duration{static_cast<duration::rep>(static_cast<std::uint64_t>(bytes) * 1'000'000'000ULL / bytes_per_second)};
+    }
+    next_read_ = now + std::max(min_interval, pay);
+  }
   /// Index of the shard in its stream (0, 1, ...), in creation order.
   [[nodiscard]] std::uint32_t ordinal() const noexcept { return ordinal_; }
   /// `HashKeyRange`.
@@ -158,6 +172,7 @@ private:
   }
 
   std::string id_;
+  time_point next_read_{}; // shared GetRecords limit (see note_read)
   std::uint32_t ordinal_;
   hash_key_range range_;
   std::vector<std::uint32_t> parents_;

@@ -33,9 +33,10 @@ struct message_attribute {
 /// A receipt handle: names one receipt of one message. Only the most recent receipt of a message
 /// can delete it or change its visibility. `text()` renders it as SQS's opaque string.
 struct receipt_handle {
-  std::uint32_t queue_tag = 0; ///< identifies the queue that issued it
-  std::uint32_t slot = 0;      ///< where the message is stored
-  std::uint64_t serial = 0;    ///< which receipt (unique per queue); 0 = never received
+  std::uint32_t queue_tag = 0;  ///< identifies the queue that issued it
+  std::uint32_t slot = 0;       ///< where the message is stored
+  std::uint32_t generation = 0; ///< which message stored there (slots are reused)
+  std::uint32_t receive = 0;    ///< which receipt of it (its receive count then); 0 = never received
 
   /// The opaque text (`AQEB` then 32 hex digits).
   [[nodiscard]] std::string text() const {
@@ -47,17 +48,17 @@ struct receipt_handle {
     };
     put(queue_tag, 8);
     put(slot, 8);
-    put(serial, 16);
+    put(generation, 8);
+    put(receive, 8);
     return out;
   }
   /// Parses what `text()` renders; nullopt for anything else.
   [[nodiscard]] static std::optional<receipt_handle> parse(std::string_view t) noexcept {
     if (t.size() != 36 || t.substr(0, 4) != "AQEB") return std::nullopt;
-    std::uint64_t parts[3] = {0, 0, 0};
-    const int widths[3] = {8, 8, 16};
+    std::uint64_t parts[4] = {0, 0, 0, 0};
     std::size_t pos = 4;
-    for (int p = 0; p < 3; ++p) {
-      for (int i = 0; i < widths[p]; ++i, ++pos) {
+    for (int p = 0; p < 4; ++p) {
+      for (int i = 0; i < 8; ++i, ++pos) {
         const char c = t[pos];
         std::uint64_t d = 0;
         if (c >= '0' && c <= '9')
@@ -69,7 +70,8 @@ struct receipt_handle {
         parts[p] = parts[p] * 16 + d;
       }
     }
-    return receipt_handle{static_cast<std::uint32_t>(parts[0]), static_cast<std::uint32_t>(parts[1]), parts[2]};
+    return receipt_handle{static_cast<std::uint32_t>(parts[0]), static_cast<std::uint32_t>(parts[1]),
+                          static_cast<std::uint32_t>(parts[2]), static_cast<std::uint32_t>(parts[3])};
   }
   friend bool operator==(const receipt_handle&, const receipt_handle&) = default;
 };
@@ -163,8 +165,9 @@ struct receive_options {
 /// What `try_delete` found.
 enum class delete_status : std::uint8_t {
   deleted,         ///< the message was deleted
-  already_deleted, ///< this very receipt deleted it before (SQS accepts the repeat)
-  stale_handle,    ///< not the message's most recent receipt, or the message is gone
+  already_deleted, ///< the message is gone already (deleted, expired or moved to the DLQ): accepted, as SQS's delete is
+                   ///< idempotent
+  stale_handle,    ///< the message is still stored but was received again since (or the handle was never issued)
 };
 
 /// Counters of a queue (cumulative). Conservation: `sent + redriven_in` = messages in the

@@ -246,7 +246,7 @@ public:
     m.first_received.reset();
     m.receive_count = 0;
     m.sequence = ++sequence_;
-    m.receipt = receipt_handle{tag_, i, 0};
+    m.receipt = receipt_handle{tag_, i, s.generation, 0};
     make_message_id(m.sequence, m.id_chars);
     if constexpr (Fifo) {
       m.group_id = std::move(opts.group_id);
@@ -337,14 +337,15 @@ public:
 
   // --- delete and visibility ------------------------------------------------------------------
 
-  /// Deletes a message by receipt handle (`DeleteMessage`). Repeating a delete with the same
-  /// receipt is accepted. Throws `input_error` for a malformed handle, one of another queue, or a
-  /// stale one (not the message's most recent receipt, or the message is gone).
+  /// Deletes a message by receipt handle (`DeleteMessage`). A handle whose message is gone
+  /// (deleted — a repeated delete —, expired or moved to the DLQ) is accepted and does nothing, as
+  /// SQS's delete is idempotent. Throws `input_error` for a malformed handle, one of another queue,
+  /// or a stale one (the message is still stored but was received again since).
   void delete_message(receipt_handle r) {
     if (r.queue_tag != tag_) throw input_error(queue_text() + ": receipt handle of another queue: " + r.text());
     if (try_delete(r) == delete_status::stale_handle) {
       throw input_error(queue_text() + ": stale receipt handle " + r.text() +
-                        " (the message was received again, deleted or expired)");
+                        " (the message was received again since)");
     }
   }
   /// Deletes a message by the text of its receipt handle.
@@ -352,15 +353,15 @@ public:
 
   /// Deletes without throwing (pollers): says what happened.
   delete_status try_delete(receipt_handle r) {
-    if (r.queue_tag != tag_ || r.slot >= slots_.size()) return delete_status::stale_handle;
+    if (r.queue_tag != tag_ || r.slot >= slots_.size() || r.receive == 0) return delete_status::stale_handle;
     slot& s = slots_[r.slot];
-    if (s.state != slot_state::free && s.msg.receipt.serial == r.serial && r.serial != 0) {
+    if (s.state != slot_state::free && s.msg.receipt == r) {
       ++metrics_.deleted;
       trace_message("delete", s);
-      remove(r.slot, true);
+      remove(r.slot);
       return delete_status::deleted;
     }
-    if (s.deleted_serial == r.serial && r.serial != 0) return delete_status::already_deleted;
+    if (r.generation < s.generation) return delete_status::already_deleted; // its message is gone
     return delete_status::stale_handle;
   }
 
@@ -430,7 +431,7 @@ public:
     const std::uint64_t seq = ++sequence_;
     s.msg = std::move(m);
     s.msg.sequence = seq;
-    s.msg.receipt = receipt_handle{tag_, i, 0};
+    s.msg.receipt = receipt_handle{tag_, i, s.generation, 0};
     s.enqueued = sim_.now(); // retention in the DLQ counts from the move (FIFO resets it; see fidelity.md)
     if constexpr (Fifo) s.group = group_of(s.msg.group_id);
     ++metrics_.redriven_in;
@@ -447,7 +448,7 @@ private:
   struct slot {
     message_type msg;
     time_point enqueued{};
-    std::uint64_t deleted_serial = 0;
+    std::uint32_t generation = 0;    // messages stored here before the current one (receipts name it)
     std::uint32_t expiry_serial = 0; // bumped when the slot's expiry entries become invalid
     std::uint32_t epoch = 0;         // bumped when ready-queue entries of the slot become invalid
     std::uint32_t group = 0;
@@ -604,9 +605,9 @@ private:
   }
 
   const slot* current(receipt_handle r) const noexcept {
-    if (r.queue_tag != tag_ || r.slot >= slots_.size() || r.serial == 0) return nullptr;
+    if (r.queue_tag != tag_ || r.slot >= slots_.size() || r.receive == 0) return nullptr;
     const slot& s = slots_[r.slot];
-    return s.state != slot_state::free && s.msg.receipt.serial == r.serial ? &s : nullptr;
+    return s.state != slot_state::free && s.msg.receipt == r ? &s : nullptr;
   }
   slot* current_mut(receipt_handle r) noexcept { return const_cast<slot*>(current(r)); }
 
@@ -650,14 +651,14 @@ private:
   }
 
   // Removes a stored message (deleted, expired or redriven) and frees its slot.
-  void remove(std::uint32_t i, bool deleted) {
+  void remove(std::uint32_t i) {
     slot& s = slots_[i];
     if (s.state == slot_state::free) return;
     const bool had_expiry = s.state == slot_state::in_flight || s.state == slot_state::delayed;
     ++s.expiry_serial;
     const bool unlocked = set_state(i, slot_state::free);
     if constexpr (Fifo) ++order_dead_;
-    s.deleted_serial = deleted ? s.msg.receipt.serial : 0;
+    ++s.generation; // every receipt of the removed message now names a message that is gone
     s.msg.body = Body{};
     s.msg.attributes.clear();
     s.ghost = false;
@@ -687,7 +688,7 @@ private:
     message_type& m = s.msg;
     ++m.receive_count;
     if (!m.first_received) m.first_received = now;
-    m.receipt = receipt_handle{tag_, i, ++receipt_serial_};
+    m.receipt = receipt_handle{tag_, i, s.generation, static_cast<std::uint32_t>(m.receive_count)};
     expire_at(i, now + vis);
     ++metrics_.received;
     out.push_back(m.receipt);
@@ -703,7 +704,7 @@ private:
     message_type moved = std::move(s.msg);
     s.msg = message_type{};
     s.msg.receipt = moved.receipt;
-    remove(i, false);
+    remove(i);
     dlq_->accept_redriven(std::move(moved));
     return true;
   }
@@ -818,7 +819,7 @@ private:
   void expire(std::uint32_t i) {
     ++metrics_.expired;
     trace_message("expire", slots_[i]);
-    remove(i, false);
+    remove(i);
   }
   // Removes expired messages from the front (oldest first) and dead entries of the order ring.
   void trim() {
@@ -1022,7 +1023,6 @@ private:
   timer_id vis_timer_{};
   time_point vis_timer_at_ = time_point::max();
   std::uint64_t sequence_ = 0;
-  std::uint64_t receipt_serial_ = 0;
   std::uint64_t receive_serial_ = 0;
   std::size_t live_ = 0;
   std::size_t visible_ = 0;
