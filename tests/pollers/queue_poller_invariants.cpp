@@ -57,16 +57,14 @@ scenario_result run_scenario(std::uint64_t seed) {
   const int messages = static_cast<int>(rng.uniform_int(20, 250));
   const bool cold = rng.bernoulli(0.3);
 
-  esm::sqs_queue_config base;
-  base.visibility_timeout = std::chrono::seconds{vt_s};
-  base.delay = rng.bernoulli(0.2) ? std::chrono::seconds{rng.uniform_int(1, 3)} : 0s;
+  typename queue_t::config_type cfg;
+  cfg.name = Fifo ? "q.fifo" : "q";
+  cfg.visibility_timeout = std::chrono::seconds{vt_s};
+  cfg.delay = rng.bernoulli(0.2) ? std::chrono::seconds{rng.uniform_int(1, 3)} : 0s;
   if constexpr (!Fifo) {
     if (rng.bernoulli(0.4))
-      base.delivery = {.duplicate_rate = rng.uniform(0.0, 0.2), .reorder_rate = rng.uniform(0.0, 0.5)};
+      cfg.delivery = {.duplicate_rate = rng.uniform(0.0, 0.2), .reorder_rate = rng.uniform(0.0, 0.5)};
   }
-  typename queue_t::config_type cfg;
-  static_cast<esm::sqs_queue_config&>(cfg) = base;
-  cfg.name = Fifo ? "q.fifo" : "q";
   typename queue_t::config_type dlq_cfg;
   dlq_cfg.name = Fifo ? "dlq.fifo" : "dlq";
   queue_t dlq{sim, dlq_cfg};

@@ -79,14 +79,26 @@ struct sqs_queue_config {
   at_least_once delivery{};
 };
 
-/// Settings of a FIFO queue: those of a standard queue (without `delivery`, which must stay
-/// off) plus content-based deduplication.
-struct sqs_fifo_queue_config : sqs_queue_config {
+/// Settings of a FIFO queue: those of a standard queue, except the at-least-once model (a FIFO
+/// queue delivers exactly once, in order), plus content-based deduplication. An aggregate, so
+/// `{.name = "orders.fifo", .content_based_deduplication = true}` works.
+struct sqs_fifo_queue_config {
+  /// `QueueName`: 1–80 characters of `a-z A-Z 0-9 - _`, ending in `.fifo`. Default `queue.fifo`.
+  std::string name = "queue.fifo";
+  /// `VisibilityTimeout`: whole seconds in [0s, 12h]. Default 30 s.
+  duration visibility_timeout = std::chrono::seconds{30};
+  /// `DelaySeconds` (queue-level only on FIFO queues): whole seconds in [0s, 900s]. Default 0.
+  duration delay = duration::zero();
+  /// `MessageRetentionPeriod`: whole seconds in [60s, 14 days]. Default 4 days.
+  duration retention = std::chrono::hours{24 * 4};
+  /// `MaximumMessageSize`, bytes: [1024, 1048576]. Default 1 MiB.
+  std::size_t maximum_message_size = 1'048'576;
+  /// `ReceiveMessageWaitTimeSeconds`: default long-poll wait of `receive_async`, whole seconds in
+  /// [0s, 20s]. Default 0.
+  duration receive_wait = duration::zero();
   /// `ContentBasedDeduplication`: a send without a deduplication id uses the SHA-256 of the
   /// body. Default false.
   bool content_based_deduplication = false;
-
-  sqs_fifo_queue_config() { name = "queue.fifo"; }
 };
 
 /// An SQS queue of messages carrying `Body`; `Fifo` selects a FIFO queue. Use the aliases
@@ -521,14 +533,13 @@ private:
     check_seconds("retention", cfg_.retention, seconds{60}, std::chrono::hours{24 * 14});
     check_seconds("receive_wait", cfg_.receive_wait, seconds{0}, seconds{20});
     detail::check_range<std::size_t>("maximum_message_size", cfg_.maximum_message_size, 1024, 1'048'576, where());
+    if constexpr (!Fifo) validate_delivery();
+  }
+  void validate_delivery() const {
     for (const auto& [what, rate] : {std::pair{"delivery.duplicate_rate", cfg_.delivery.duplicate_rate},
                                      std::pair{"delivery.reorder_rate", cfg_.delivery.reorder_rate}}) {
       if (std::isnan(rate)) throw config_error(what, "[0, 1]", "nan", where()); // NaN passes check_range
       detail::check_range(what, rate, 0.0, 1.0, where());
-    }
-    if (Fifo && (cfg_.delivery.duplicate_rate > 0 || cfg_.delivery.reorder_rate > 0)) {
-      throw config_error("delivery", "off (exactly-once, ordered) on a FIFO queue", "duplicates or reordering",
-                         where());
     }
   }
   void check_seconds(const char* what, duration v, duration lo, duration hi) const {
