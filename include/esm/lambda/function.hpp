@@ -25,6 +25,7 @@
 #include <esm/core/random.hpp>
 #include <esm/core/simulation.hpp>
 #include <esm/core/time.hpp>
+#include <esm/detail/uuid.hpp>
 #include <esm/lambda/handler.hpp>
 
 namespace esm {
@@ -539,25 +540,9 @@ private:
   }
 
   void make_request_id(std::array<char, 36>& out) noexcept {
-    static constexpr char hex[] = "0123456789abcdef";
-    std::uint64_t hi = id_rng_();
-    std::uint64_t lo = id_rng_();
-    // UUID version 4 layout: xxxxxxxx-xxxx-4xxx-yxxx-xxxxxxxxxxxx
-    hi = (hi & ~0xF000ULL) | 0x4000ULL;
-    lo = (lo & ~(0xC000ULL << 48)) | (0x8000ULL << 48);
-    std::size_t pos = 0;
-    auto put = [&](std::uint64_t v, int nibbles) {
-      for (int i = nibbles - 1; i >= 0; --i) out[pos++] = hex[(v >> (4 * i)) & 0xF];
-    };
-    put(hi >> 32, 8);
-    out[pos++] = '-';
-    put((hi >> 16) & 0xFFFF, 4);
-    out[pos++] = '-';
-    put(hi & 0xFFFF, 4);
-    out[pos++] = '-';
-    put(lo >> 48, 4);
-    out[pos++] = '-';
-    put(lo & 0xFFFFFFFFFFFFULL, 12);
+    const std::uint64_t hi = id_rng_();
+    const std::uint64_t lo = id_rng_();
+    detail::format_uuid_v4(hi, lo, out);
   }
 
   account& acct_;

@@ -94,27 +94,30 @@ inline void validate_maximum_concurrency(std::optional<int> m, source_kind k) {
 
 } // namespace detail
 
-/// On-demand scaling of an SQS event source mapping as AWS documents it since Nov 6, 2023
-/// (spec §3.1): 5 concurrent batches at start, +300 per minute while messages remain, up to
-/// 1,250; back toward 5 when traffic drops (2 when idle, unless `maximum_concurrency` is set);
-/// down on throttles, and on function errors unless `ReportBatchItemFailures` is on.
-struct sqs_scaling {
+/// On-demand scaling of an SQS event source mapping at `ScaleUpPerMinute` and up to `Ceiling`
+/// concurrent batches; use the aliases `esm::sqs_scaling` (current) and `esm::sqs_scaling_2022`.
+/// 5 concurrent batches at start, one more per interval (1 min / rate) while messages remain, up to
+/// the ceiling; back toward 5 when traffic drops (2 when idle, unless `maximum_concurrency` is set);
+/// down on throttles, and on function errors unless `ReportBatchItemFailures` is on (see
+/// `detail::on_demand_next`).
+template <int ScaleUpPerMinute, int Ceiling>
+struct basic_sqs_scaling {
   /// `ScalingConfig.MaximumConcurrency`: concurrent batches at most; the mapping stops reading
   /// at the cap. Range [2, 1000]. Unset (default): no cap but the ceiling.
   std::optional<int> maximum_concurrency{};
 
   /// Concurrent batches at start: 5.
   static constexpr int initial = 5;
-  /// Scale-up rate: +300 concurrent batches per minute.
-  static constexpr int scale_up_per_minute = 300;
-  /// Ceiling of concurrent batches: 1,250.
-  static constexpr int ceiling = 1250;
+  /// Scale-up rate, concurrent batches per minute.
+  static constexpr int scale_up_per_minute = ScaleUpPerMinute;
+  /// Ceiling of concurrent batches.
+  static constexpr int ceiling = Ceiling;
 
   /// 5 (or the cap when lower).
   [[nodiscard]] int initial_concurrency() const noexcept {
     return std::min(initial, maximum_concurrency.value_or(initial));
   }
-  /// One step per 200 ms: 300 per minute.
+  /// One step per 1 min / `scale_up_per_minute`.
   [[nodiscard]] duration interval() const noexcept { return duration{std::chrono::minutes{1}} / scale_up_per_minute; }
   /// The next target (see `detail::on_demand_next`).
   [[nodiscard]] int next_target(const scaling_observation& o) const {
@@ -126,33 +129,11 @@ struct sqs_scaling {
   void validate(source_kind k) const { detail::validate_maximum_concurrency(maximum_concurrency, k); }
 };
 
-/// On-demand scaling as AWS documented it until Nov 5, 2023 (spec §3.1, [changed]): +60 per
-/// minute, ceiling 1,000 batches. Otherwise as `esm::sqs_scaling`.
-struct sqs_scaling_2022 {
-  /// `ScalingConfig.MaximumConcurrency`: range [2, 1000]. Unset (default): none.
-  std::optional<int> maximum_concurrency{};
-
-  /// Concurrent batches at start: 5.
-  static constexpr int initial = 5;
-  /// Scale-up rate: +60 concurrent batches per minute.
-  static constexpr int scale_up_per_minute = 60;
-  /// Ceiling of concurrent batches: 1,000.
-  static constexpr int ceiling = 1000;
-
-  /// 5 (or the cap when lower).
-  [[nodiscard]] int initial_concurrency() const noexcept {
-    return std::min(initial, maximum_concurrency.value_or(initial));
-  }
-  /// One step per second: 60 per minute.
-  [[nodiscard]] duration interval() const noexcept { return duration{std::chrono::minutes{1}} / scale_up_per_minute; }
-  /// The next target (see `detail::on_demand_next`).
-  [[nodiscard]] int next_target(const scaling_observation& o) const {
-    return detail::on_demand_next(o, ceiling, maximum_concurrency);
-  }
-  /// The cap.
-  [[nodiscard]] std::optional<int> concurrency_cap() const noexcept { return maximum_concurrency; }
-  /// Throws `config_error` for a `maximum_concurrency` outside [2, 1000].
-  void validate(source_kind k) const { detail::validate_maximum_concurrency(maximum_concurrency, k); }
-};
+/// AWS's on-demand scaling since Nov 6, 2023 (spec §3.1): +300 per minute (one step per
+/// 200 ms), ceiling 1,250.
+using sqs_scaling = basic_sqs_scaling<300, 1250>;
+/// AWS's on-demand scaling until Nov 5, 2023 (spec §3.1, [changed]): +60 per minute (one step
+/// per second), ceiling 1,000.
+using sqs_scaling_2022 = basic_sqs_scaling<60, 1000>;
 
 } // namespace esm

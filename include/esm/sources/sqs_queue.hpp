@@ -45,6 +45,7 @@
 #include <esm/detail/chunked_vector.hpp>
 #include <esm/detail/ring.hpp>
 #include <esm/detail/sha256.hpp>
+#include <esm/detail/uuid.hpp>
 #include <esm/sources/sqs_message.hpp>
 
 namespace esm {
@@ -976,30 +977,14 @@ private:
 
   // --- ids and trace --------------------------------------------------------------------------
   void make_message_id(std::uint64_t seq, std::array<char, 36>& out) const noexcept {
-    static constexpr char hex[] = "0123456789abcdef";
-    auto mix = [](std::uint64_t z) {
+    auto mix = [](std::uint64_t z) { // SplitMix64's finalizer: ids look random, stay reproducible
       z += 0x9e3779b97f4a7c15ULL;
       z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
       z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
       return z ^ (z >> 31);
     };
-    std::uint64_t hi = mix(id_salt_ ^ seq);
-    std::uint64_t lo = mix(hi ^ seq);
-    hi = (hi & ~0xF000ULL) | 0x4000ULL;
-    lo = (lo & ~(0xC000ULL << 48)) | (0x8000ULL << 48);
-    std::size_t pos = 0;
-    auto put = [&](std::uint64_t v, int nibbles) {
-      for (int i = nibbles - 1; i >= 0; --i) out[pos++] = hex[(v >> (4 * i)) & 0xF];
-    };
-    put(hi >> 32, 8);
-    out[pos++] = '-';
-    put((hi >> 16) & 0xFFFF, 4);
-    out[pos++] = '-';
-    put(hi & 0xFFFF, 4);
-    out[pos++] = '-';
-    put(lo >> 48, 4);
-    out[pos++] = '-';
-    put(lo & 0xFFFFFFFFFFFFULL, 12);
+    const std::uint64_t hi = mix(id_salt_ ^ seq);
+    detail::format_uuid_v4(hi, mix(hi ^ seq), out);
   }
 
   void trace(std::string_view what, std::initializer_list<trace_field> fields) {
