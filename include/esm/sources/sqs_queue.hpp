@@ -166,7 +166,7 @@ public:
   [[nodiscard]] const sqs_queue_metrics& metrics() const noexcept { return metrics_; }
 
   /// Messages stored: visible, delayed or in flight.
-  [[nodiscard]] std::size_t size() const noexcept { return live_; }
+  [[nodiscard]] std::size_t size() const noexcept { return visible_ + delayed_ + in_flight_; }
   /// `ApproximateNumberOfMessagesVisible` (before retention and redrive run on them).
   [[nodiscard]] std::size_t approximate_number_of_messages() const noexcept { return visible_; }
   /// `ApproximateNumberOfMessagesNotVisible`: in flight.
@@ -612,7 +612,6 @@ private:
       return i;
     }
     slots_.emplace_back();
-    ++free_count_;
     return static_cast<std::uint32_t>(slots_.size() - 1);
   }
 
@@ -628,23 +627,21 @@ private:
     slot& s = slots_[i];
     const slot_state from = s.state;
     if (from == to) return false;
-    auto count = [this](slot_state st) -> std::size_t& {
+    auto count = [this](slot_state st) -> std::size_t* {
       switch (st) {
       case slot_state::visible:
-        return visible_;
+        return &visible_;
       case slot_state::delayed:
-        return delayed_;
+        return &delayed_;
       case slot_state::in_flight:
-        return in_flight_;
+        return &in_flight_;
       case slot_state::free:
         break;
       }
-      return free_count_;
+      return nullptr; // free slots are not counted
     };
-    --count(from);
-    ++count(to);
-    if (from == slot_state::free) ++live_;
-    if (to == slot_state::free) --live_;
+    if (auto* c = count(from)) --*c;
+    if (auto* c = count(to)) ++*c;
     s.state = to;
     if constexpr (Fifo) {
       group_state& g = groups_[s.group];
@@ -816,7 +813,7 @@ private:
   }
   // Drops dead entries of the order ring when they outnumber the live ones.
   void maybe_compact() {
-    if (order_dead_ < 1024 || order_dead_ < live_) return;
+    if (order_dead_ < 1024 || order_dead_ < size()) return;
     detail::ring<order_entry> fresh;
     for (std::size_t k = 0; k < order_.size(); ++k) {
       const order_entry e = order_[k];
@@ -1020,11 +1017,9 @@ private:
   time_point vis_timer_at_ = time_point::max();
   std::uint64_t sequence_ = 0;
   std::uint64_t receive_serial_ = 0;
-  std::size_t live_ = 0;
   std::size_t visible_ = 0;
   std::size_t delayed_ = 0;
   std::size_t in_flight_ = 0;
-  std::size_t free_count_ = 0; // slots free (bookkeeping of set_state)
   basic_sqs_queue* dlq_ = nullptr;
   int max_receive_count_ = 0;
   // FIFO
