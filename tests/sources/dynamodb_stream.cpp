@@ -99,12 +99,24 @@ TEST_CASE("dynamodb stream config: every knob at both ends and one step outside 
   CHECK_THROWS_AS(dstream(sim, {.retention = esm::retention::period(24h + 1ns)}), esm::config_error);
   // view_type: the four enumerators only.
   CHECK_THROWS_AS(dstream(sim, {.view_type = static_cast<esm::stream_view_type>(4)}), esm::config_error);
+  // key_schema: attribute names of 1-255 bytes, types S, N or B.
+  CHECK_NOTHROW(dstream(sim, {.key_schema = {.partition_key = "Id", .partition_key_type = esm::key_attribute_type::number}}));
+  CHECK_NOTHROW(dstream(sim, {.key_schema = {.partition_key = std::string(255, 'k'), .sort_key = "s"}}));
+  CHECK(error_of([&] { dstream(sim, {.key_schema = {.partition_key = ""}}); }) ==
+        "key_schema.partition_key must be 1-255 bytes for dynamodb_stream 'table', got 0 bytes");
+  CHECK(error_of([&] { dstream(sim, {.key_schema = {.sort_key = std::string(256, 's')}}); }) ==
+        "key_schema.sort_key must be 1-255 bytes for dynamodb_stream 'table', got 256 bytes");
+  CHECK_THROWS_AS(dstream(sim, {.key_schema = {.sort_key_type = static_cast<esm::key_attribute_type>(3)}}),
+                  esm::config_error);
   // Defaults.
   const dstream d{sim, {}};
   CHECK(d.config().name == "table");
   CHECK(d.config().view_type == esm::stream_view_type::new_and_old_images);
   CHECK(d.config().partitions == 1);
   CHECK(d.config().rollover == 4h);
+  CHECK(d.config().key_schema.partition_key == "pk");
+  CHECK(d.config().key_schema.sort_key == "sk");
+  CHECK(std::string_view{esm::to_string(d.config().key_schema.partition_key_type)} == "S");
   CHECK(d.config().retention == esm::retention::period(24h));
   CHECK(d.shard_count() == 1);
   STATIC_REQUIRE(dstream::kind == esm::source_kind::dynamodb);

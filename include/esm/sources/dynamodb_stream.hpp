@@ -84,6 +84,71 @@ struct dynamodb_key {
   friend bool operator==(const dynamodb_key&, const dynamodb_key&) = default;
 };
 
+/// The type of a key attribute (`AttributeDefinitions[].AttributeType`): how `Keys` renders the
+/// key's value in AWS's AttributeValue encoding.
+enum class key_attribute_type : std::uint8_t {
+  string, ///< `S`
+  number, ///< `N` (the key's value is its decimal text)
+  binary, ///< `B` (the key's value is its bytes; AWS events carry them base64-encoded)
+};
+
+/// `S`, `N` or `B`.
+[[nodiscard]] constexpr const char* to_string(key_attribute_type t) noexcept {
+  switch (t) {
+  case key_attribute_type::string: return "S";
+  case key_attribute_type::number: return "N";
+  case key_attribute_type::binary: return "B";
+  }
+  return "S";
+}
+
+/// The table's `KeySchema`: the names and types of its key attributes. Records keep only the
+/// key values (`dynamodb_key`); the schema names them in `Keys` when a record is rendered as AWS
+/// JSON or matched by a filter on `dynamodb.Keys`.
+struct dynamodb_key_schema {
+  /// Name of the partition (HASH) key attribute: 1–255 bytes. Default `pk`.
+  std::string partition_key = "pk";
+  /// Its type. Default `S`.
+  key_attribute_type partition_key_type = key_attribute_type::string;
+  /// Name of the sort (RANGE) key attribute, used for records whose key has a sort key:
+  /// 1–255 bytes. Default `sk`.
+  std::string sort_key = "sk";
+  /// Its type. Default `S`.
+  key_attribute_type sort_key_type = key_attribute_type::string;
+};
+
+/// How an item image (`NewImage`, `OldImage`) renders as the JSON of a DynamoDB AttributeValue map
+/// (`{"Id":{"N":"101"},"Message":{"S":"hi"}}`), for filters on `dynamodb` and for AWS-shaped
+/// events. The primary template is undefined: specialize it for your `Item` with
+/// `static void write(const Item&, std::string& out)` appending the map's JSON. esm provides it
+/// for `esm::attribute_map_json` (text already in that form) and, in `<esm/aws/json.hpp>`, for
+/// `nlohmann::json` holding an AttributeValue map.
+template <class Item>
+struct dynamodb_item_json;
+
+/// True when `Item` renders as an AttributeValue map (`dynamodb_item_json<Item>` is specialized).
+template <class Item>
+concept dynamodb_json_item = requires(const Item& item, std::string& out) { dynamodb_item_json<Item>::write(item, out); };
+
+/// An item image given as the JSON text of its AttributeValue map, e.g.
+/// `esm::attribute_map_json{R"({"Id":{"N":"101"},"Status":{"S":"paid"}})"}`. The text is taken
+/// as it is (not validated); its size counts as the item's size.
+struct attribute_map_json {
+  std::string json; ///< the AttributeValue map as JSON text
+
+  /// Bytes the item counts for (`SizeBytes`, the 400 KB limit): the text's length.
+  [[nodiscard]] std::size_t payload_bytes() const noexcept { return json.size(); }
+  /// Equal when the texts are.
+  friend bool operator==(const attribute_map_json&, const attribute_map_json&) = default;
+};
+
+/// `attribute_map_json` renders as its text.
+template <>
+struct dynamodb_item_json<attribute_map_json> {
+  /// Appends the item's JSON.
+  static void write(const attribute_map_json& item, std::string& out) { out += item.json; }
+};
+
 /// A DynamoDB stream record as the stream stores it and a handler receives it (`Records[i]`).
 /// Per retained record, beyond the images: the key strings, the item key that orders it, and
 /// fixed fields (sequence, creation time, size, event name, view type). Strings of up to 15
@@ -187,6 +252,9 @@ struct dynamodb_stream_config {
   /// Retention: DynamoDB Streams keep records 24 h, fixed (spec §2.8), so only
   /// `retention::period(24h)` (the default) or the modelling aid `retention::until_consumed()`.
   esm::retention retention = esm::retention::period(std::chrono::hours{24});
+  /// `KeySchema`: names and types of the key attributes, for `Keys` in AWS JSON and filters.
+  /// Default `pk` (S) and, for keys that have one, `sk` (S).
+  dynamodb_key_schema key_schema{};
 };
 
 /// What a write returns: where its stream record went.
@@ -362,6 +430,20 @@ private:
                          std::to_string(static_cast<int>(cfg_.view_type)), where);
     }
     detail::check_range("partitions", cfg_.partitions, 1, 1000, where);
+    const auto check_name = [&](const char* param, const std::string& name) {
+      if (name.empty() || name.size() > 255) {
+        throw config_error(param, "1-255 bytes", std::to_string(name.size()) + " bytes", where);
+      }
+    };
+    check_name("key_schema.partition_key", cfg_.key_schema.partition_key);
+    check_name("key_schema.sort_key", cfg_.key_schema.sort_key);
+    const auto check_type = [&](const char* param, key_attribute_type t) {
+      if (t != key_attribute_type::string && t != key_attribute_type::number && t != key_attribute_type::binary) {
+        throw config_error(param, "string (S), number (N) or binary (B)", std::to_string(static_cast<int>(t)), where);
+      }
+    };
+    check_type("key_schema.partition_key_type", cfg_.key_schema.partition_key_type);
+    check_type("key_schema.sort_key_type", cfg_.key_schema.sort_key_type);
     detail::check_range<duration>("rollover", cfg_.rollover, std::chrono::minutes{1}, std::chrono::hours{24}, where);
     if (!cfg_.retention.is_until_consumed() && cfg_.retention.period() != std::chrono::hours{24}) {
       throw config_error("retention", "86400s (24 h, fixed by DynamoDB Streams) or until_consumed()",
