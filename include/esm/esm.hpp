@@ -11,6 +11,7 @@
 #include <esm/core/time.hpp>
 #include <esm/core/trace.hpp>
 
+#include <esm/filter/criteria.hpp>
 #include <esm/lambda/function.hpp>
 #include <esm/lambda/handler.hpp>
 
@@ -34,4 +35,5 @@
 #include <esm/pollers/destination.hpp>
 #include <esm/pollers/metrics.hpp>
 #include <esm/pollers/queue_poller.hpp>
+#include <esm/pollers/record_filter.hpp>
 #include <esm/pollers/stream_poller.hpp>

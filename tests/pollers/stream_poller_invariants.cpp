@@ -3,6 +3,7 @@
 // record invoked more often than the retry policy allows (bisection aside). A failing seed is
 // printed; replay it with: esm_tests "stream poller invariants" -c "seed <N>"... or set
 // ESM_SEED=<N> to run that seed alone.
+#include <esm/filter/criteria.hpp>
 #include <esm/pollers/stream_poller.hpp>
 #include <esm/sources/kinesis_stream.hpp>
 
@@ -47,6 +48,7 @@ scenario_result run_scenario(std::uint64_t seed) {
   const int keys = static_cast<int>(rng.uniform_int(1, 10));
   const int records = static_cast<int>(rng.uniform_int(20, 250));
   const bool split = rng.bernoulli(0.3);
+  const bool filtered = rng.bernoulli(0.3); // FilterCriteria drops key-0's records (§5)
 
   kstream stream{sim, {.shard_count = shards}};
   esm::function fn{sim, {.name = "f",
@@ -89,7 +91,7 @@ scenario_result run_scenario(std::uint64_t seed) {
 
   using destination_fn = std::function<bool(const esm::stream_failure_record&)>;
   std::optional<esm::stream_poller<kstream, decltype(handler), esm::batching, esm::parallelization, esm::stream_retry,
-                                   esm::stream_options, esm::on_failure<destination_fn>>>
+                                   esm::stream_options, esm::on_failure<destination_fn>, esm::filter_criteria>>
       poller;
   poller.emplace(stream, fn, handler, esm::batching{.batch_size = batch_size, .window = window},
                  esm::parallelization{.factor = factor},
@@ -99,7 +101,9 @@ scenario_result run_scenario(std::uint64_t seed) {
                    // Without a destination, delivery "fails": the records count as dropped.
                    if (destination) destination_records += r.batch_info.batch_size;
                    return destination;
-                 }});
+                 }},
+                 filtered ? esm::filter_criteria{R"({"partitionKey":[{"anything-but":"key-0"}]})"}
+                          : esm::filter_criteria{});
 
   // Puts at random times over the first minute; maybe one split on the way.
   std::vector<esm::duration> times;
@@ -124,10 +128,10 @@ scenario_result run_scenario(std::uint64_t seed) {
   sim.run_until_idle(5'000'000);
 
   // 1. Conservation: every record put is processed, delivered to the destination, dropped or
-  //    expired; nothing is left in flight once the simulation is idle.
+  //    expired, or filtered out; nothing is left in flight once the simulation is idle.
   const auto& m = poller->metrics();
   const std::uint64_t settled = m.processed_event_count + m.on_failure_destination_delivered_event_count +
-                                m.dropped_event_count + m.expired_event_count;
+                                m.dropped_event_count + m.expired_event_count + m.filtered_out_event_count;
   if (settled != static_cast<std::uint64_t>(records)) {
     return {"conservation: put " + std::to_string(records) + ", settled " + std::to_string(settled)};
   }
@@ -139,6 +143,16 @@ scenario_result run_scenario(std::uint64_t seed) {
             std::to_string(m.on_failure_destination_delivered_event_count)};
   }
   if (m.invoked_event_count < m.processed_event_count) return {"fewer invoked than processed"};
+  // Filtered records never reach the function; the others are never filtered.
+  for (const auto& [data, ri] : info) {
+    const bool dropped_by_filter = filtered && ri.key == "key-0";
+    if (dropped_by_filter && ri.invocations > 0) return {"filtered record " + data + " was invoked"};
+  }
+  if (!filtered && m.filtered_out_event_count != 0) return {"records filtered without a filter"};
+  if (filtered && m.filtered_out_event_count != static_cast<std::uint64_t>(per_key_count[0])) {
+    return {"filtered " + std::to_string(m.filtered_out_event_count) + " records, key-0 had " +
+            std::to_string(per_key_count[0])};
+  }
 
   // 2. Per-key order on first delivery.
   std::map<std::string, std::vector<std::pair<int, long>>> by_key;
@@ -187,6 +201,7 @@ TEST_CASE("stream poller invariants hold over 1,000 random seeds (§2)", "[polle
     total.on_failure_destination_delivered_event_count += r.metrics.on_failure_destination_delivered_event_count;
     total.failed_invoke_event_count += r.metrics.failed_invoke_event_count;
     total.processed_event_count += r.metrics.processed_event_count;
+    total.filtered_out_event_count += r.metrics.filtered_out_event_count;
     splits += r.split ? 1 : 0;
     if (!r.failure.empty()) {
       ++failures;
@@ -204,6 +219,7 @@ TEST_CASE("stream poller invariants hold over 1,000 random seeds (§2)", "[polle
     CHECK(total.on_failure_destination_delivered_event_count > 100);
     CHECK(total.processed_event_count > 10'000);
     CHECK(splits > 100);
+    CHECK(total.filtered_out_event_count > 1'000);
   }
 }
 

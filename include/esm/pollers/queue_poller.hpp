@@ -47,6 +47,7 @@
 #include <esm/policies/scaling.hpp>
 #include <esm/policies/visibility.hpp>
 #include <esm/pollers/metrics.hpp>
+#include <esm/pollers/record_filter.hpp>
 #include <esm/sources/sqs_message.hpp>
 
 namespace esm {
@@ -61,20 +62,6 @@ struct queue_options {
   /// Name of the mapping in traces (`esm/<name>`). Default `esm`.
   std::string name = "esm";
 };
-
-/// A filter hook (spec §5; the pattern language comes with `FilterCriteria`): messages for which
-/// the predicate is false are deleted without invoking the function and counted in
-/// `FilteredOutEventCount`.
-/// ```cpp
-/// esm::message_filter{[](const esm::sqs_message<std::string>& m) { return m.body != "ping"; }}
-/// ```
-template <class F>
-struct message_filter {
-  F predicate;                     ///< `bool(const sqs_message<Body>&)`: true keeps the message
-  using message_filter_tag = void; ///< marks the type as a filter policy
-};
-template <class F>
-message_filter(F) -> message_filter<F>;
 
 /// A batch of SQS messages as a handler receives it (the `Records` of §4.3). A view: valid only
 /// during the handler's call.
@@ -141,14 +128,6 @@ template <class P>
 struct is_visibility : std::bool_constant<visibility_policy<P>> {};
 template <class P>
 struct is_queue_options : std::is_same<P, queue_options> {};
-template <class P>
-    struct is_message_filter : std::bool_constant < requires {
-  typename P::message_filter_tag;
-} > {};
-/// The default filter: keeps everything.
-struct keep_all {
-  using message_filter_tag = void;
-};
 } // namespace detail
 
 /// An event source mapping from an SQS queue to a function.
@@ -157,7 +136,8 @@ struct keep_all {
 /// `Handler` (an `esm::handler` of `esm::queue_batch<Queue::message_type>`), and `Policies...` in
 /// any order: a `batching_policy` (default 10 messages, no window), a `scaling_policy` (default
 /// `esm::sqs_scaling{}`), a `visibility_policy` (default `esm::queue_visibility{}`), an
-/// `esm::message_filter`, and `esm::queue_options`. Each may appear once.
+/// a filter (`esm::filter_criteria`, or a predicate: `esm::record_filter` / `esm::message_filter`),
+/// and `esm::queue_options`. Each may appear once.
 ///
 /// Lifetime: the queue and the function must outlive the poller. Not thread-safe.
 template <class Queue, class Handler, class... Policies>
@@ -168,7 +148,7 @@ public:
   using batching_type = typename detail::policy_type<detail::is_batching, batching, Policies...>::type;
   using scaling_type = typename detail::policy_type<detail::is_scaling, sqs_scaling, Policies...>::type;
   using visibility_type = typename detail::policy_type<detail::is_visibility, queue_visibility, Policies...>::type;
-  using filter_type = typename detail::policy_type<detail::is_message_filter, detail::keep_all, Policies...>::type;
+  using filter_type = typename detail::policy_type<detail::is_record_filter, detail::keep_all, Policies...>::type;
 
   static_assert(!is_stream(Queue::kind), "esm::queue_poller reads SQS queues (use esm::stream_poller for streams)");
   static_assert(handler<Handler, batch_type>,
@@ -176,18 +156,18 @@ public:
                 "h(batch, esm::invocation_context&), returning void or esm::batch_response");
   static_assert(((detail::is_batching<Policies>::value + detail::is_scaling<Policies>::value +
                       detail::is_visibility<Policies>::value + detail::is_queue_options<Policies>::value +
-                      detail::is_message_filter<Policies>::value ==
+                      detail::is_record_filter<Policies>::value ==
                   1) &&
                  ...),
                 "esm::queue_poller: every policy must be exactly one of batching, a scaling policy, a visibility "
-                "policy, a message_filter or queue_options");
+                "policy, a filter (filter_criteria, record_filter, message_filter) or queue_options");
   static_assert(detail::count_policies<detail::is_batching, Policies...> <= 1,
                 "esm::queue_poller: two batching policies");
   static_assert(detail::count_policies<detail::is_scaling, Policies...> <= 1,
                 "esm::queue_poller: two scaling policies");
   static_assert(detail::count_policies<detail::is_visibility, Policies...> <= 1,
                 "esm::queue_poller: two visibility policies");
-  static_assert(detail::count_policies<detail::is_message_filter, Policies...> <= 1, "esm::queue_poller: two filters");
+  static_assert(detail::count_policies<detail::is_record_filter, Policies...> <= 1, "esm::queue_poller: two filters");
   static_assert(detail::count_policies<detail::is_queue_options, Policies...> <= 1,
                 "esm::queue_poller: two queue_options");
 
@@ -195,8 +175,9 @@ public:
   /// (`config_error`), including that the function timeout does not exceed the queue's
   /// visibility timeout, and starts polling if enabled.
   queue_poller(Queue& queue, function& fn, Handler h, Policies... policies)
-      : queue_(queue), fn_(fn), sim_(queue.sim()), handler_(std::move(h)), policies_(std::move(policies)...) {
-    const std::string where = std::string{"a "} + to_string(Queue::kind) + " event source mapping";
+      : queue_(queue), fn_(fn), sim_(queue.sim()), handler_(std::move(h)), policies_(std::move(policies)...),
+        filter_(queue, filter_ref(), where()) {
+    const std::string where = this->where();
     batching_ref().validate(Queue::kind);
     scaling_ref().validate(Queue::kind);
     visibility_ref().validate();
@@ -309,7 +290,7 @@ private:
   batching_type& batching_ref() { return pick<detail::is_batching>(default_batching_); }
   scaling_type& scaling_ref() { return pick<detail::is_scaling>(default_scaling_); }
   visibility_type& visibility_ref() { return pick<detail::is_visibility>(default_visibility_); }
-  filter_type& filter_ref() { return pick<detail::is_message_filter>(default_filter_); }
+  filter_type& filter_ref() { return pick<detail::is_record_filter>(default_filter_); }
   const queue_options& options() { return pick<detail::is_queue_options>(default_options_); }
   template <template <class> class Pred, class Default>
   decltype(auto) pick(Default& fallback) {
@@ -317,6 +298,7 @@ private:
                       policies_);
   }
   static constexpr bool has_filter = !std::is_same_v<filter_type, detail::keep_all>;
+  static std::string where() { return std::string{"a "} + to_string(Queue::kind) + " event source mapping"; }
 
   // --- waking ---------------------------------------------------------------------------------
   void on_messages_available() override {
@@ -509,7 +491,7 @@ private:
         }
         const message_type& m = *mp;
         if constexpr (has_filter) {
-          if (!static_cast<bool>(filter_ref().predicate(m))) {
+          if (!filter_.keeps(m)) {
             ++metrics_.filtered_out_event_count;
             queue_.try_delete(r); // messages failing the filter are deleted (spec §3.4)
             continue;
@@ -703,6 +685,7 @@ private:
   queue_visibility default_visibility_{};
   detail::keep_all default_filter_{};
   queue_options default_options_{};
+  detail::poller_filter<Queue, filter_type> filter_;
   std::size_t batch_size_ = 10;
   duration window_{};
   std::optional<duration> visibility_override_{};

@@ -43,6 +43,7 @@
 #include <esm/policies/tumbling_window.hpp>
 #include <esm/pollers/destination.hpp>
 #include <esm/pollers/metrics.hpp>
+#include <esm/pollers/record_filter.hpp>
 #include <esm/sources/shard.hpp>
 
 namespace esm {
@@ -160,6 +161,7 @@ public:
   using retry_type = typename detail::policy_type<detail::is_stream_retry, stream_retry, Policies...>::type;
   using destination_type = typename detail::policy_type<detail::is_destination, no_destination, Policies...>::type;
   using window_type = typename detail::policy_type<detail::is_window, tumbling_window, Policies...>::type;
+  using filter_type = typename detail::policy_type<detail::is_record_filter, detail::keep_all, Policies...>::type;
 
   /// True for a tumbling-window handler: `window_response h(const batch&, const window_context&)`,
   /// optionally with a trailing `esm::invocation_context&`.
@@ -175,11 +177,13 @@ public:
                 "esm::stream_poller: a tumbling-window handler needs an esm::tumbling_window policy");
   static_assert(((detail::is_batching<Policies>::value + detail::is_parallelization<Policies>::value +
                       detail::is_stream_retry<Policies>::value + detail::is_destination<Policies>::value +
-                      detail::is_stream_options<Policies>::value + detail::is_window<Policies>::value ==
+                      detail::is_stream_options<Policies>::value + detail::is_window<Policies>::value +
+                      detail::is_record_filter<Policies>::value ==
                   1) &&
                  ...),
                 "esm::stream_poller: every policy must be exactly one of batching, parallelization, stream_retry, "
-                "an on_failure destination, a tumbling_window or stream_options");
+                "an on_failure destination, a tumbling_window, a filter (filter_criteria, record_filter) or "
+                "stream_options");
   static_assert(detail::count_policies<detail::is_batching, Policies...> <= 1, "esm::stream_poller: two batching policies");
   static_assert(detail::count_policies<detail::is_parallelization, Policies...> <= 1,
                 "esm::stream_poller: two parallelization policies");
@@ -189,12 +193,15 @@ public:
   static_assert(detail::count_policies<detail::is_stream_options, Policies...> <= 1,
                 "esm::stream_poller: two stream_options");
   static_assert(detail::count_policies<detail::is_window, Policies...> <= 1, "esm::stream_poller: two tumbling windows");
+  static_assert(detail::count_policies<detail::is_record_filter, Policies...> <= 1, "esm::stream_poller: two filters");
   static_assert(is_stream(Stream::kind), "esm::stream_poller reads Kinesis or DynamoDB streams");
 
   /// A mapping from `stream` to `fn` running `h`. Validates every parameter against AWS's ranges
   /// (`config_error`), registers with the stream, and starts polling if enabled.
   stream_poller(Stream& stream, function& fn, Handler h, Policies... policies)
-      : stream_(stream), fn_(fn), sim_(stream.sim()), handler_(std::move(h)), policies_(std::move(policies)...) {
+      : stream_(stream), fn_(fn), sim_(stream.sim()), handler_(std::move(h)), policies_(std::move(policies)...),
+        filter_(stream, pick<detail::is_record_filter>(default_filter_),
+                std::string{"a "} + to_string(Stream::kind) + " event source mapping") {
     batching_type& b = batching_policy_ref();
     b.validate(Stream::kind);
     parallelization_policy_ref().validate();
@@ -449,12 +456,23 @@ private:
     const std::uint64_t end = std::min<std::uint64_t>(sh.end_position(), start + Stream::max_get_records);
     const auto& par = parallelization_policy_ref();
     std::size_t bytes = 0;
+    std::size_t filtered = 0;
     while (s.read_pos < end) {
       const auto& rec = sh.at(s.read_pos);
       if constexpr (Stream::max_get_records_bytes > 0) {
         const std::size_t b = rec.bytes();
         if (s.read_pos > start && bytes + b > Stream::max_get_records_bytes) break; // 10 MB per call
         bytes += b;
+      }
+      if constexpr (decltype(filter_)::active) {
+        // FilterCriteria (§5): a record no filter keeps is consumed here; the checkpoint moves
+        // past it once the records before it are done.
+        if (!filter_.keeps(rec, sh.id())) {
+          ++metrics_.filtered_out_event_count;
+          ++filtered;
+          ++s.read_pos;
+          continue;
+        }
       }
       lane_state& l = s.lanes[lanes_per_shard_ == 1 ? 0 : par.lane_of(rec.ordering_key())];
       if (l.pending.size() >= lane_buffer_cap_) break; // a blocked lane eventually stops the shard
@@ -466,7 +484,8 @@ private:
     }
     const auto n = s.read_pos - start;
     metrics_.polled_event_count += n;
-    if (n > 0 || sim_.trace().active()) trace("poll", s.ordinal, {{"records", n}});
+    if (n > 0 || sim_.trace().active()) trace("poll", s.ordinal, {{"records", n}, {"filtered", filtered}});
+    if (filtered > 0) stream_.checkpoint(reader_, s.ordinal, shard_checkpoint(s));
   }
 
   // Drops positions that retention removed while they waited in a lane.
@@ -852,6 +871,8 @@ private:
   no_destination default_destination_{};
   stream_options default_options_{};
   tumbling_window default_window_{};
+  detail::keep_all default_filter_{};
+  detail::poller_filter<Stream, filter_type> filter_;
   duration window_size_{}; // tumbling window length, 0 = off
   std::size_t batch_size_ = 100;
   duration window_{};
