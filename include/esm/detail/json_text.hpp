@@ -1,10 +1,16 @@
 #pragma once
 /// \file esm/detail/json_text.hpp
-/// Writing JSON text without a JSON library: string escaping (RFC 8259 §7). Used by the core to
-/// render the fields filters match (SQS attributes, DynamoDB `dynamodb`).
+/// Writing JSON text without a JSON library: string escaping (RFC 8259 §7), integers, digests
+/// and AWS's timestamp forms. Used to render records as AWS does (`esm/detail/record_json.hpp`),
+/// for filters in the core and for events in `esm::aws`.
 
+#include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
+
+#include <esm/core/time.hpp>
+#include <esm/detail/md5.hpp>
 
 namespace esm::detail {
 
@@ -42,6 +48,66 @@ inline void append_json_string(std::string& out, std::string_view s) {
 inline void append_json_key(std::string& out, std::string_view key) {
   append_json_string(out, key);
   out.push_back(':');
+}
+
+/// Appends `"key":` with the key as given: for esm's own field names, which need no escaping.
+inline void append_key(std::string& out, std::string_view key) {
+  out.push_back('"');
+  out.append(key);
+  out.append("\":");
+}
+
+/// Appends `"key":"value"` with the value escaped.
+inline void append_member(std::string& out, std::string_view key, std::string_view value) {
+  append_key(out, key);
+  append_json_string(out, value);
+}
+
+/// Appends the decimal digits of `v` (no allocation).
+inline void append_uint(std::string& out, std::uint64_t v) {
+  char buf[20];
+  std::size_t n = 0;
+  do {
+    buf[n++] = static_cast<char>('0' + v % 10);
+    v /= 10;
+  } while (v != 0);
+  while (n > 0) out.push_back(buf[--n]);
+}
+
+/// Appends the decimal digits of `v`, with a `-` when negative (no allocation).
+inline void append_int(std::string& out, std::int64_t v) {
+  if (v < 0) {
+    out.push_back('-');
+    append_uint(out, static_cast<std::uint64_t>(-(v + 1)) + 1);
+  } else {
+    append_uint(out, static_cast<std::uint64_t>(v));
+  }
+}
+
+/// Appends the 32 lowercase hex digits of an MD5 digest (as `md5sum` prints it).
+inline void append_md5_hex(std::string& out, const md5_digest& d) {
+  static constexpr char hex[] = "0123456789abcdef";
+  for (const std::uint8_t b : d.bytes) {
+    out.push_back(hex[b >> 4]);
+    out.push_back(hex[b & 0xF]);
+  }
+}
+
+/// Unix seconds of a virtual instant on the wall clock, rounded down (DynamoDB
+/// `ApproximateCreationDateTime`).
+[[nodiscard]] inline std::int64_t unix_seconds(const wall_epoch& e, time_point t) noexcept {
+  const std::int64_t ms = e.unix_millis(t);
+  return ms >= 0 ? ms / 1000 : -((-ms + 999) / 1000);
+}
+
+/// ISO-8601 UTC with whole seconds (`2020-12-09T07:04:00Z`, tumbling window bounds and
+/// DynamoDB arrival times in on-failure records): the milliseconds are dropped (rounded down).
+[[nodiscard]] inline std::string iso8601_seconds(const wall_epoch& e, time_point t) {
+  std::string s = e.iso8601(t); // ...T07:04:00.123Z
+  if (s.size() >= 5 && s[s.size() - 5] == '.') {
+    s.erase(s.size() - 5, 4);
+  }
+  return s;
 }
 
 } // namespace esm::detail

@@ -34,9 +34,8 @@
 #include <variant>
 
 #include <esm/core/error.hpp>
-#include <esm/detail/base64.hpp>
-#include <esm/detail/json_text.hpp>
 #include <esm/detail/md5.hpp>
+#include <esm/detail/record_json.hpp>
 #include <esm/filter/criteria.hpp>
 #include <esm/sources/dynamodb_stream.hpp>
 #include <esm/sources/kinesis_stream.hpp>
@@ -104,14 +103,6 @@ inline std::string_view region_of_arn(std::string_view arn) noexcept {
   return end == std::string_view::npos ? std::string_view{} : arn.substr(pos, end - pos);
 }
 
-inline void append_hex(std::string& out, const md5_digest& d) {
-  static constexpr char hex[] = "0123456789abcdef";
-  for (const auto b : d.bytes) {
-    out.push_back(hex[b >> 4]);
-    out.push_back(hex[b & 0xF]);
-  }
-}
-
 /// How the records of a source present themselves to filter patterns: the top-level keys and
 /// how each renders. Specialized per source below.
 template <class Source>
@@ -166,54 +157,13 @@ struct filter_document<dynamodb_stream<Item>> {
   static constexpr std::array<std::string_view, 7> keys = {"dynamodb", "eventID",   "eventName",     "eventVersion",
                                                            "eventSource", "awsRegion", "eventSourceARN"};
 
-  static void append_key_value(std::string& out, key_attribute_type t, std::string_view value) {
-    out.push_back('{');
-    append_json_key(out, to_string(t));
-    append_json_string(out, t == key_attribute_type::binary ? base64_encode(value) : value);
-    out.push_back('}');
-  }
-
-  /// Renders the record's `dynamodb` object as AWS does (§4.2).
-  static void render(std::string& out, const dynamodb_record<Item>& r, const dynamodb_key_schema& schema,
-                     const wall_epoch& epoch) {
-    out += "{\"ApproximateCreationDateTime\":";
-    const std::int64_t ms = epoch.unix_millis(r.arrival);
-    out += std::to_string(ms >= 0 ? ms / 1000 : -((-ms + 999) / 1000));
-    out += ",\"Keys\":{";
-    append_json_key(out, schema.partition_key);
-    append_key_value(out, schema.partition_key_type, r.keys.partition_key);
-    if (r.keys.sort_key) {
-      out.push_back(',');
-      append_json_key(out, schema.sort_key);
-      append_key_value(out, schema.sort_key_type, *r.keys.sort_key);
-    }
-    out.push_back('}');
-    if constexpr (dynamodb_json_item<Item>) {
-      if (r.new_image) {
-        out += ",\"NewImage\":";
-        dynamodb_item_json<Item>::write(*r.new_image, out);
-      }
-      if (r.old_image) {
-        out += ",\"OldImage\":";
-        dynamodb_item_json<Item>::write(*r.old_image, out);
-      }
-    }
-    out += ",\"SequenceNumber\":";
-    append_json_string(out, r.sequence_number());
-    out += ",\"SizeBytes\":";
-    out += std::to_string(r.size_bytes);
-    out += ",\"StreamViewType\":";
-    append_json_string(out, to_string(r.view_type));
-    out.push_back('}');
-  }
-
   static void fill(std::size_t key, const dynamodb_record<Item>& r, const dynamodb_key_schema& schema,
                    const wall_epoch& epoch, std::string_view arn, std::string& buf, filter::field& f) {
     using filter::field_kind;
     switch (key) {
     case 0:
       buf.clear();
-      render(buf, r, schema, epoch);
+      if constexpr (dynamodb_json_item<Item>) write_dynamodb_object(buf, r, schema, epoch);
       f = {keys[key], field_kind::json, buf};
       break;
     case 1:
@@ -237,46 +187,6 @@ struct filter_document<basic_sqs_queue<Body, Fifo>> {
   static constexpr std::array<std::string_view, 9> keys = {"body",          "messageId",         "receiptHandle",
                                                            "md5OfBody",     "attributes",        "messageAttributes",
                                                            "eventSource",   "eventSourceARN",    "awsRegion"};
-  /// `SenderId` of every message (the model has no IAM principals): a fixed, AWS-shaped id.
-  static constexpr std::string_view sender_id = "AIDAIENQZJOLO23YVJ4VO";
-
-  static void append_attribute(std::string& out, std::string_view name, std::string_view value) {
-    if (out.size() > 1) out.push_back(',');
-    append_json_key(out, name);
-    append_json_string(out, value);
-  }
-
-  /// Renders `attributes` (all values strings, §4.3).
-  static void render_attributes(std::string& out, const sqs_message<Body>& m, const wall_epoch& epoch) {
-    out = "{";
-    append_attribute(out, "ApproximateReceiveCount", std::to_string(m.receive_count));
-    append_attribute(out, "SentTimestamp", std::to_string(epoch.unix_millis(m.sent)));
-    append_attribute(out, "SenderId", sender_id);
-    append_attribute(out, "ApproximateFirstReceiveTimestamp",
-                     std::to_string(epoch.unix_millis(m.first_received.value_or(m.sent))));
-    if constexpr (Fifo) {
-      append_attribute(out, "SequenceNumber", m.sequence_number());
-      append_attribute(out, "MessageGroupId", m.group_id);
-      append_attribute(out, "MessageDeduplicationId", m.deduplication_id);
-    }
-    out.push_back('}');
-  }
-
-  /// Renders `messageAttributes` (§4.3).
-  static void render_message_attributes(std::string& out, const sqs_message<Body>& m) {
-    out = "{";
-    for (const auto& a : m.attributes) {
-      if (out.size() > 1) out.push_back(',');
-      append_json_key(out, a.name);
-      const bool binary = a.data_type.starts_with("Binary");
-      out += binary ? "{\"binaryValue\":" : "{\"stringValue\":";
-      append_json_string(out, binary ? base64_encode(a.value) : a.value);
-      out += ",\"stringListValues\":[],\"binaryListValues\":[],\"dataType\":";
-      append_json_string(out, a.data_type);
-      out.push_back('}');
-    }
-    out.push_back('}');
-  }
 
   static void fill(std::size_t key, const sqs_message<Body>& m, const wall_epoch& epoch, std::string_view arn,
                    std::string& buf, filter::field& f) {
@@ -292,15 +202,17 @@ struct filter_document<basic_sqs_queue<Body, Fifo>> {
       break;
     case 3:
       buf.clear();
-      if constexpr (byte_text<Body>) append_hex(buf, md5(as_text(m.body)));
+      if constexpr (byte_text<Body>) append_md5_hex(buf, md5(as_text(m.body)));
       f = {keys[key], field_kind::string, buf};
       break;
     case 4:
-      render_attributes(buf, m, epoch);
+      buf.clear();
+      write_sqs_attributes(buf, m, Fifo, epoch, sqs_sender_id);
       f = {keys[key], field_kind::json, buf};
       break;
     case 5:
-      render_message_attributes(buf, m);
+      buf.clear();
+      write_message_attributes(buf, m.attributes);
       f = {keys[key], field_kind::json, buf};
       break;
     case 6: f = {keys[key], field_kind::string, "aws:sqs"}; break;

@@ -1,0 +1,188 @@
+// Tests of esm/aws/failure_records.hpp: the on-failure invocation record as AWS's JSON, compared
+// with the samples of aws-esm-semantics.md §4.6 (Kinesis) and of the AWS Lambda developer guide
+// (DynamoDB), and delivered to an SQS queue by a real stream poller (§2.6).
+#include <esm/aws/failure_records.hpp>
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "aws/golden.hpp"
+#include "support/catch.hpp"
+
+using namespace std::chrono_literals;
+using esm_test::ojson;
+
+namespace {
+
+esm::time_point at(esm::duration d) { return esm::time_point{} + d; }
+
+// §4.6, verbatim (its sequence numbers are abbreviated in the spec: "4960...4722").
+constexpr const char* kinesis_record_sample = R"({"requestContext":{"requestId":"c9b8fa9f-5a7f-xmpl-af9c-0c604cde93a5",
+   "functionArn":"arn:aws:lambda:us-east-2:123456789012:function:myfunction",
+   "condition":"RetryAttemptsExhausted","approximateInvokeCount":1},
+ "responseContext":{"statusCode":200,"executedVersion":"$LATEST","functionError":"Unhandled"},
+ "version":"1.0","timestamp":"2019-11-14T00:38:06.021Z",
+ "KinesisBatchInfo":{"shardId":"shardId-000000000001",
+   "startSequenceNumber":"4960...4722","endSequenceNumber":"4960...5186",
+   "approximateArrivalOfFirstRecord":"2019-11-14T00:38:04.835Z",
+   "approximateArrivalOfLastRecord":"2019-11-14T00:38:05.580Z",
+   "batchSize":500,"streamArn":"arn:aws:kinesis:us-east-2:123456789012:stream/mystream"}})";
+
+// The DynamoDB example of the AWS Lambda developer guide (services-dynamodb-errors), which §4.6
+// describes as "DDBStreamBatchInfo with the same sub-fields (example timestamps without ms)".
+constexpr const char* dynamodb_record_sample = R"({
+    "requestContext": {
+        "requestId": "316aa6d0-8154-xmpl-9af7-85d5f4a6bc81",
+        "functionArn": "arn:aws:lambda:us-east-2:123456789012:function:myfunction",
+        "condition": "RetryAttemptsExhausted",
+        "approximateInvokeCount": 1
+    },
+    "responseContext": {
+        "statusCode": 200,
+        "executedVersion": "$LATEST",
+        "functionError": "Unhandled"
+    },
+    "version": "1.0",
+    "timestamp": "2019-11-14T00:13:49.717Z",
+    "DDBStreamBatchInfo": {
+        "shardId": "shardId-00000001573689847184-864758bb",
+        "startSequenceNumber": "800000000003126276362",
+        "endSequenceNumber": "800000000003126276362",
+        "approximateArrivalOfFirstRecord": "2019-11-14T00:13:19Z",
+        "approximateArrivalOfLastRecord": "2019-11-14T00:13:19Z",
+        "batchSize": 1,
+        "streamArn": "arn:aws:dynamodb:us-east-2:123456789012:table/mytable/stream/2019-11-14T00:04:06.388"
+    }
+})";
+
+bool uuid_shaped(const std::string& id) {
+  if (id.size() != 36) return false;
+  for (std::size_t i = 0; i < id.size(); ++i) {
+    const bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+    if (dash != (id[i] == '-')) return false;
+  }
+  return true;
+}
+
+} // namespace
+
+TEST_CASE("§4.6 Kinesis on-failure record: every field, its type and order match the sample",
+          "[aws][failure_records][spec-4.6]") {
+  // The record the sample describes, with times relative to its timestamp.
+  const esm::wall_epoch epoch = esm::wall_epoch::at(2019, 11, 14, 38min + 6s + 21ms);
+  const esm::stream_failure_record r{
+      at(0s),
+      esm::discard_condition::retry_attempts_exhausted,
+      1,
+      "c9b8fa9f-5a7f-xmpl-af9c-0c604cde93a5",
+      "myfunction",
+      esm::failure_response_context{200, "$LATEST", "Unhandled"},
+      esm::source_kind::kinesis,
+      esm::stream_batch_info{"shardId-000000000001", "4960...4722", "4960...5186", at(-1186ms), at(-441ms), 500,
+                             "arn:aws:kinesis:us-east-2:123456789012:stream/mystream"}};
+  const std::string text = esm::aws::to_json(r, epoch);
+  CHECK(esm_test::golden{}.diff(ojson::parse(kinesis_record_sample), ojson::parse(text)) == std::vector<std::string>{});
+  CHECK(esm::aws::function_arn(r) == "arn:aws:lambda:us-east-2:123456789012:function:myfunction");
+}
+
+TEST_CASE("§4.6 DynamoDB on-failure record: DDBStreamBatchInfo, arrival times in whole seconds",
+          "[aws][failure_records][spec-4.6]") {
+  const esm::wall_epoch epoch = esm::wall_epoch::at(2019, 11, 14, 13min + 49s + 717ms);
+  const esm::stream_failure_record r{
+      at(0s),
+      esm::discard_condition::retry_attempts_exhausted,
+      1,
+      "316aa6d0-8154-xmpl-9af7-85d5f4a6bc81",
+      "myfunction",
+      esm::failure_response_context{200, "$LATEST", "Unhandled"},
+      esm::source_kind::dynamodb,
+      esm::stream_batch_info{"shardId-00000001573689847184-864758bb", "800000000003126276362", "800000000003126276362",
+                             at(-30s - 717ms + 400ms), // 00:13:19.400: the milliseconds are not rendered
+                             at(-30s - 717ms), 1,
+                             "arn:aws:dynamodb:us-east-2:123456789012:table/mytable/stream/2019-11-14T00:04:06.388"}};
+  const std::string text = esm::aws::to_json(r, epoch);
+  CHECK(esm_test::golden{}.diff(ojson::parse(dynamodb_record_sample), ojson::parse(text)) == std::vector<std::string>{});
+}
+
+TEST_CASE("§2.6 a record whose batch never reached the function has a null responseContext",
+          "[aws][failure_records][spec-2.6]") {
+  esm::stream_failure_record r{};
+  r.condition = esm::discard_condition::record_age_exceeded;
+  r.function_name = "f";
+  r.batch_info.stream_arn = "arn:aws:kinesis:us-east-1:123456789012:stream/s";
+  r.batch_info.batch_size = 3;
+  const ojson e = ojson::parse(esm::aws::to_json(r, esm::wall_epoch{}));
+  CHECK(e["responseContext"].is_null());
+  CHECK(e["requestContext"]["condition"] == "RecordAgeExceeded");
+  CHECK(e["requestContext"]["approximateInvokeCount"] == 0);
+  CHECK(e["requestContext"]["requestId"] == "");
+  CHECK(e["timestamp"] == "2026-01-01T00:00:00.000Z");
+  CHECK(e["KinesisBatchInfo"]["batchSize"] == 3);
+
+  // A function that returned (partial failures) has no functionError.
+  r.response_context = esm::failure_response_context{200, "$LATEST", ""};
+  const ojson f = ojson::parse(esm::aws::to_json(r, esm::wall_epoch{}));
+  CHECK(f["responseContext"] == ojson::parse(R"({"statusCode":200,"executedVersion":"$LATEST"})"));
+}
+
+TEST_CASE("§2.6 an SQS on-failure destination receives the AWS JSON as the message body",
+          "[aws][failure_records][spec-2.6][spec-4.6]") {
+  esm::simulation sim;
+  esm::kinesis_stream<std::string> s{sim, {.name = "orders"}};
+  esm::function fn{sim, {.name = "process"}};
+  esm::sqs_queue<std::string> dlq{sim, "failures"};
+  s.put("k", "a");
+  sim.advance_to(at(250ms));
+  s.put("k", "b");
+  esm::stream_poller poller{s, fn, [](const esm::stream_batch<esm::kinesis_record<std::string>>&) {
+                              throw std::runtime_error("poison");
+                            },
+                            esm::stream_retry{.max_attempts = 1},
+                            esm::on_failure_queue{dlq, esm::aws::failure_record_json{sim.epoch()}}};
+  sim.run_until_idle();
+  REQUIRE(dlq.size() == 1);
+  const auto msg = dlq.receive(1);
+  REQUIRE(msg.size() == 1);
+  const ojson e = ojson::parse(msg[0].body);
+  std::vector<std::string> keys;
+  for (const auto& [k, v] : e.items()) keys.push_back(k);
+  CHECK(keys == std::vector<std::string>{"requestContext", "responseContext", "version", "timestamp", "KinesisBatchInfo"});
+  CHECK(uuid_shaped(e["requestContext"]["requestId"]));
+  CHECK(e["requestContext"]["functionArn"] == "arn:aws:lambda:us-east-1:123456789012:function:process");
+  CHECK(e["requestContext"]["condition"] == "RetryAttemptsExhausted");
+  CHECK(e["requestContext"]["approximateInvokeCount"] == 2);
+  CHECK(e["responseContext"] == ojson::parse(R"({"statusCode":200,"executedVersion":"$LATEST","functionError":"Unhandled"})"));
+  const auto& info = e["KinesisBatchInfo"];
+  CHECK(info["shardId"] == "shardId-000000000000");
+  CHECK(info["startSequenceNumber"] == s.shard_at(0).at(0).sequence_number());
+  CHECK(info["endSequenceNumber"] == s.shard_at(0).at(1).sequence_number());
+  CHECK(info["batchSize"] == 2);
+  CHECK(info["streamArn"] == s.arn());
+  CHECK(info["approximateArrivalOfFirstRecord"] == "2026-01-01T00:00:00.000Z");
+  CHECK(info["approximateArrivalOfLastRecord"] == "2026-01-01T00:00:00.250Z");
+  CHECK(e["timestamp"].get<std::string>().size() == 24); // ISO-8601 with milliseconds
+}
+
+TEST_CASE("§2.6 a DynamoDB mapping's SQS destination receives DDBStreamBatchInfo",
+          "[aws][failure_records][spec-2.6][spec-4.6]") {
+  esm::simulation sim;
+  esm::dynamodb_stream<esm::attribute_map_json> t{sim, {.name = "orders"}};
+  esm::function fn{sim, {.name = "process"}};
+  esm::sqs_queue<std::string> dlq{sim, "failures"};
+  t.insert({"a"}, {R"({"pk":{"S":"a"}})"});
+  esm::stream_poller poller{t, fn, [](const esm::stream_batch<esm::dynamodb_record<esm::attribute_map_json>>&) {
+                              throw std::runtime_error("poison");
+                            },
+                            esm::stream_retry{.max_attempts = 0},
+                            esm::on_failure_queue{dlq, esm::aws::failure_record_json{sim.epoch()}}};
+  sim.run_until_idle();
+  REQUIRE(dlq.size() == 1);
+  const ojson e = ojson::parse(dlq.receive(1)[0].body);
+  REQUIRE(e.contains("DDBStreamBatchInfo"));
+  CHECK_FALSE(e.contains("KinesisBatchInfo"));
+  CHECK(e["DDBStreamBatchInfo"]["streamArn"] == t.arn());
+  CHECK(e["DDBStreamBatchInfo"]["startSequenceNumber"] == t.shard_at(0).at(0).sequence_number());
+  CHECK(e["DDBStreamBatchInfo"]["approximateArrivalOfFirstRecord"] == "2026-01-01T00:00:00Z");
+  CHECK(e["requestContext"]["approximateInvokeCount"] == 1);
+}
