@@ -52,3 +52,16 @@ TEST_CASE("fmt formats mapping and queue metrics, receipt handles and delete sta
   CHECK(fmt::format("{}", esm::delete_status::stale_handle) == "stale_handle");
   CHECK(fmt::format("{:>9}", esm::delete_status::deleted) == "  deleted");
 }
+
+TEST_CASE("fmt formats filter criteria as AWS's FilterCriteria JSON, which from_json reads back (§5)",
+          "[fmt][filter][spec-5]") {
+  const esm::filter_criteria c{R"({"body":{"a":[1]}})", R"({"body":{"b":["x\"y"]}})"};
+  const std::string text = fmt::format("{}", c);
+  CHECK(text == R"({"Filters":[{"Pattern":"{\"body\":{\"a\":[1]}}"},{"Pattern":"{\"body\":{\"b\":[\"x\\\"y\"]}}"}]})");
+  const auto back = esm::filter_criteria::from_json(text);
+  REQUIRE(back.size() == 2);
+  CHECK(back.pattern(0) == c.pattern(0));
+  CHECK(back.pattern(1) == c.pattern(1));
+  CHECK(fmt::format("{}", esm::filter_criteria{}) == "{}");
+  CHECK(esm::filter_criteria::from_json("{}").empty());
+}

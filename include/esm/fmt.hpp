@@ -17,6 +17,7 @@
 /// | `esm::sqs_queue_metrics` | `sent=25 received=25 deleted=25 returned=0 redriven_out=0 ...` |
 /// | `esm::receipt_handle` | its opaque text, `AQEB…` |
 /// | `esm::delete_status` | `deleted`, `already_deleted`, `stale_handle` |
+/// | `esm::filter_criteria` | AWS's JSON, `{"Filters":[{"Pattern":"…"}]}` (`{}` when empty) |
 
 #include <string>
 #include <string_view>
@@ -26,6 +27,7 @@
 #include <esm/core/error.hpp>
 #include <esm/core/time.hpp>
 #include <esm/core/trace.hpp>
+#include <esm/filter/criteria.hpp>
 #include <esm/lambda/function.hpp>
 #include <esm/lambda/handler.hpp>
 #include <esm/pollers/metrics.hpp>
@@ -81,6 +83,8 @@ struct pretty_duration {
                      m.deduplicated, m.duplicate_deliveries, m.receive_calls, m.empty_receives,
                      m.over_limit_receives);
 }
+/// AWS's `FilterCriteria` JSON (see `filter_criteria::to_json`).
+[[nodiscard]] inline std::string to_string(const filter_criteria& c) { return c.to_json(); }
 /// The handle's opaque text.
 [[nodiscard]] inline std::string to_string(const receipt_handle& r) { return r.text(); }
 /// `deleted`, `already_deleted` or `stale_handle`.
@@ -128,6 +132,8 @@ template <>
 struct fmt::formatter<esm::esm_metrics> : esm::detail::to_string_formatter<esm::esm_metrics> {};
 template <>
 struct fmt::formatter<esm::sqs_queue_metrics> : esm::detail::to_string_formatter<esm::sqs_queue_metrics> {};
+template <>
+struct fmt::formatter<esm::filter_criteria> : esm::detail::to_string_formatter<esm::filter_criteria> {};
 template <>
 struct fmt::formatter<esm::receipt_handle> : esm::detail::to_string_formatter<esm::receipt_handle> {};
 template <>

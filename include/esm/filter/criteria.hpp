@@ -50,6 +50,7 @@
 #include <vector>
 
 #include <esm/core/error.hpp>
+#include <esm/detail/json_text.hpp>
 #include <esm/filter/detail/json.hpp>
 #include <esm/filter/detail/matcher.hpp>
 #include <esm/filter/detail/program.hpp>
@@ -176,6 +177,21 @@ public:
     c.max_filters_ = max_filters;
     c.build(std::move(texts));
     return c;
+  }
+
+  /// AWS's `FilterCriteria` JSON for these patterns, what `from_json` reads:
+  /// `{"Filters":[{"Pattern":"{\"body\":{\"a\":[1]}}"}]}`, or `{}` when there are none.
+  [[nodiscard]] std::string to_json() const {
+    if (patterns_.empty()) return "{}";
+    std::string out = R"({"Filters":[)";
+    for (std::size_t i = 0; i < patterns_.size(); ++i) {
+      if (i > 0) out.push_back(',');
+      out += R"({"Pattern":)";
+      esm::detail::append_json_string(out, patterns_[i]);
+      out.push_back('}');
+    }
+    out += "]}";
+    return out;
   }
 
   /// True when there are no filters (every record is kept).
