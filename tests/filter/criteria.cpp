@@ -17,6 +17,7 @@
 
 #include "support/alloc_counter.hpp"
 #include "support/catch.hpp"
+#include "support/errors.hpp"
 
 #if defined(ESM_CATCH_V3)
 using Catch::Matchers::ContainsSubstring;
@@ -44,19 +45,8 @@ bool body_keeps(std::string_view body_pattern, std::string_view body_json) {
   return keeps(std::string{R"({"body":)"} + std::string{body_pattern} + "}", body_json);
 }
 
-/// The message of the config_error `f` throws, or "no config_error".
-template <class F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const esm::config_error& e) {
-    return e.what();
-  }
-  return "no config_error";
-}
-
 std::string pattern_error(std::string_view pattern) {
-  return error_of([&] { filter_criteria c{pattern}; });
+  return esm_test::config_error_of([&] { filter_criteria c{pattern}; });
 }
 
 } // namespace
@@ -559,12 +549,12 @@ TEST_CASE("§5 records: a deeply nested pattern path is followed", "[filter][cri
 // ---- malformed patterns --------------------------------------------------------------------------
 
 TEST_CASE("§5 malformed patterns throw config_error saying which filter, what and where", "[filter][criteria]") {
-  CHECK_THAT(error_of([] {
+  CHECK_THAT(esm_test::config_error_of([] {
                filter_criteria c{R"({"a":["x"]})", R"({"body":{"price":[{"numeric":[">","x"]}]}})"};
              }),
              ESM_CONTAINS("filter 2: numeric operator expects a number after '>' at body.price"));
   CHECK_THAT(pattern_error(R"({"body":{"a" 1}})"), ESM_CONTAINS("filter 1: invalid JSON at offset 13: expected ':'"));
-  CHECK_THAT(error_of([] {
+  CHECK_THAT(esm_test::config_error_of([] {
                filter_criteria c{R"({"a":["x"]})", R"({"b":["y"]})", R"({"data":{"name":[{"wildcard":"*x"}]}})"};
              }),
              ESM_CONTAINS("filter 3: unsupported operator 'wildcard' at data.name"));
@@ -653,16 +643,16 @@ TEST_CASE("§5 limits: at most max_filters patterns; max_filters in [1, 10]; pat
   const std::vector<std::string> six(6, p);
   const std::vector<std::string> eleven(11, p);
   CHECK(filter_criteria{std::span<const std::string>{five}}.size() == 5);
-  CHECK_THAT(error_of([&] { filter_criteria c{std::span<const std::string>{six}}; }),
+  CHECK_THAT(esm_test::config_error_of([&] { filter_criteria c{std::span<const std::string>{six}}; }),
              ESM_CONTAINS("filters must be in [0, 5], got 6"));
   CHECK(filter_criteria{std::span<const std::string>{six}, 10}.max_filters() == 10);
-  CHECK_THAT(error_of([&] {
+  CHECK_THAT(esm_test::config_error_of([&] {
                filter_criteria c{std::span<const std::string>{eleven}, 10};
              }),
              ESM_CONTAINS("filters must be in [0, 10], got 11"));
-  CHECK_THAT(error_of([&] { filter_criteria c({p}, 11); }), ESM_CONTAINS("max_filters must be in [1, 10], got 11"));
-  CHECK_THAT(error_of([&] { filter_criteria c({p}, 0); }), ESM_CONTAINS("max_filters must be in [1, 10], got 0"));
-  CHECK_THAT(error_of([&] { (void)filter_criteria::from_json("{}", 0); }), ESM_CONTAINS("max_filters must be in"));
+  CHECK_THAT(esm_test::config_error_of([&] { filter_criteria c({p}, 11); }), ESM_CONTAINS("max_filters must be in [1, 10], got 11"));
+  CHECK_THAT(esm_test::config_error_of([&] { filter_criteria c({p}, 0); }), ESM_CONTAINS("max_filters must be in [1, 10], got 0"));
+  CHECK_THAT(esm_test::config_error_of([&] { (void)filter_criteria::from_json("{}", 0); }), ESM_CONTAINS("max_filters must be in"));
   // 4,096 characters (not bytes: é is one character) pass, 4,097 do not.
   const std::string base = R"({"a":[""]})";
   auto padded = [&](std::size_t chars, const std::string& unit) {
@@ -673,7 +663,7 @@ TEST_CASE("§5 limits: at most max_filters patterns; max_filters in [1, 10]; pat
   };
   CHECK(filter_criteria{padded(4096, "x")}.size() == 1);
   CHECK(filter_criteria{padded(4096, "\xC3\xA9")}.size() == 1);
-  CHECK_THAT(error_of([&] {
+  CHECK_THAT(esm_test::config_error_of([&] {
                filter_criteria c{p, padded(4097, "x")};
              }),
              ESM_CONTAINS("pattern must be at most 4096 characters for filter 2, got 4097 characters"));
@@ -691,21 +681,21 @@ TEST_CASE("§5 FilterCriteria JSON: {\"Filters\":[{\"Pattern\":...}]}; {} remove
   CHECK(filter_criteria::from_json(R"({"Filters":[]})").empty());
   CHECK(filter_criteria::from_json(R"( {"Filters":null} )").empty());
   CHECK(filter_criteria::from_json(R"({"Filters":[]})", 10).max_filters() == 10);
-  CHECK_THAT(error_of([] { (void)filter_criteria::from_json(R"({"Filters":[{"Pattern":"{\"a\":5}"}]})"); }),
+  CHECK_THAT(esm_test::config_error_of([] { (void)filter_criteria::from_json(R"({"Filters":[{"Pattern":"{\"a\":5}"}]})"); }),
              ESM_CONTAINS("filter 1: a pattern leaf must be an array at a"));
-  CHECK_THAT(error_of([] { (void)filter_criteria::from_json(R"({"Filters":[{"Pattern":"{\"a\""}]})"); }),
+  CHECK_THAT(esm_test::config_error_of([] { (void)filter_criteria::from_json(R"({"Filters":[{"Pattern":"{\"a\""}]})"); }),
              ESM_CONTAINS("filter 1: invalid JSON at offset 4"));
-  CHECK_THAT(error_of([] { (void)filter_criteria::from_json(R"({"Filters":{}})"); }),
+  CHECK_THAT(esm_test::config_error_of([] { (void)filter_criteria::from_json(R"({"Filters":{}})"); }),
              ESM_CONTAINS("FilterCriteria: Filters must be an array"));
-  CHECK_THAT(error_of([] { (void)filter_criteria::from_json(R"({"Filters":[{"Pattern":{"a":["1"]}}]})"); }),
+  CHECK_THAT(esm_test::config_error_of([] { (void)filter_criteria::from_json(R"({"Filters":[{"Pattern":{"a":["1"]}}]})"); }),
              ESM_CONTAINS("FilterCriteria: Filters[0].Pattern must be a string"));
-  CHECK_THAT(error_of([] { (void)filter_criteria::from_json(R"({"Filters":[{}]})"); }),
+  CHECK_THAT(esm_test::config_error_of([] { (void)filter_criteria::from_json(R"({"Filters":[{}]})"); }),
              ESM_CONTAINS("FilterCriteria: Filters[0] has no Pattern"));
-  CHECK_THAT(error_of([] { (void)filter_criteria::from_json(R"({"Filter":[]})"); }),
+  CHECK_THAT(esm_test::config_error_of([] { (void)filter_criteria::from_json(R"({"Filter":[]})"); }),
              ESM_CONTAINS("FilterCriteria: unknown key 'Filter'"));
-  CHECK_THAT(error_of([] { (void)filter_criteria::from_json(R"({"Filters":[})"); }),
+  CHECK_THAT(esm_test::config_error_of([] { (void)filter_criteria::from_json(R"({"Filters":[})"); }),
              ESM_CONTAINS("FilterCriteria: invalid JSON at offset 12"));
-  CHECK_THAT(error_of([] { (void)filter_criteria::from_json(R"([])"); }),
+  CHECK_THAT(esm_test::config_error_of([] { (void)filter_criteria::from_json(R"([])"); }),
              ESM_CONTAINS("FilterCriteria: must be a JSON object"));
   const std::string six = R"({"Filters":[)" + std::string{R"({"Pattern":"{\"a\":[1]}"},)"} +
                           R"({"Pattern":"{\"a\":[1]}"},)"
@@ -713,7 +703,7 @@ TEST_CASE("§5 FilterCriteria JSON: {\"Filters\":[{\"Pattern\":...}]}; {} remove
                           R"({"Pattern":"{\"a\":[1]}"},)"
                           R"({"Pattern":"{\"a\":[1]}"},)"
                           R"({"Pattern":"{\"a\":[1]}"}]})";
-  CHECK_THAT(error_of([&] { (void)filter_criteria::from_json(six); }),
+  CHECK_THAT(esm_test::config_error_of([&] { (void)filter_criteria::from_json(six); }),
              ESM_CONTAINS("filters must be in [0, 5], got 6"));
   CHECK(filter_criteria::from_json(six, 6).size() == 6);
 }

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "support/catch.hpp"
+#include "support/errors.hpp"
 
 using namespace std::chrono_literals;
 using esm::time_point;
@@ -59,15 +60,6 @@ struct journal {
 
 void send_n(squeue& q, int n, const std::string& prefix = "m") {
   for (int i = 0; i < n; ++i) q.send(prefix + std::to_string(i));
-}
-
-std::string config_error_of(auto&& make) {
-  try {
-    make();
-  } catch (const esm::config_error& e) {
-    return e.what();
-  }
-  return "no config_error";
 }
 
 // Conservation on a queue: everything that entered is stored, deleted, moved on or expired.
@@ -116,11 +108,11 @@ TEST_CASE("queue mapping config: batch size, window and maximum concurrency rang
   CHECK_NOTHROW(make(esm::batching{.batch_size = 1}));
   CHECK_NOTHROW(make(esm::batching{.batch_size = 10}));
   CHECK_NOTHROW(make(esm::batching{.batch_size = 10'000, .window = 1s}));
-  CHECK(config_error_of([&] { make(esm::batching{.batch_size = 0}); }) ==
+  CHECK(esm_test::config_error_of([&] { make(esm::batching{.batch_size = 0}); }) ==
         "batch_size must be in [1, 10000] for a sqs_queue event source mapping, got 0");
   CHECK_THROWS_AS(make(esm::batching{.batch_size = 10'001, .window = 1s}), esm::config_error);
   // More than 10 messages need a window of at least 1 s (SQS only).
-  CHECK(config_error_of([&] { make(esm::batching{.batch_size = 11}); }) ==
+  CHECK(esm_test::config_error_of([&] { make(esm::batching{.batch_size = 11}); }) ==
         "window must be at least 1s when batch_size is above 10 for a sqs_queue event source mapping, got 0s");
   CHECK_NOTHROW(make(esm::batching{.batch_size = 11, .window = 1s}));
   CHECK_NOTHROW(make(esm::batching{.window = 300s}));
@@ -128,14 +120,14 @@ TEST_CASE("queue mapping config: batch size, window and maximum concurrency rang
 
   // FIFO: 1-10, and no batching window.
   CHECK_NOTHROW(make_fifo(esm::batching{.batch_size = 10}));
-  CHECK(config_error_of([&] { make_fifo(esm::batching{.batch_size = 11}); }) ==
+  CHECK(esm_test::config_error_of([&] { make_fifo(esm::batching{.batch_size = 11}); }) ==
         "batch_size must be in [1, 10] for a sqs_fifo_queue event source mapping, got 11");
-  CHECK(config_error_of([&] { make_fifo(esm::batching{.window = 1s}); }).starts_with("window must be 0s"));
+  CHECK(esm_test::config_error_of([&] { make_fifo(esm::batching{.window = 1s}); }).starts_with("window must be 0s"));
 
   // MaximumConcurrency 2-1000.
   CHECK_NOTHROW(make(esm::sqs_scaling{.maximum_concurrency = 2}));
   CHECK_NOTHROW(make(esm::sqs_scaling{.maximum_concurrency = 1000}));
-  CHECK(config_error_of([&] { make(esm::sqs_scaling{.maximum_concurrency = 1}); }) ==
+  CHECK(esm_test::config_error_of([&] { make(esm::sqs_scaling{.maximum_concurrency = 1}); }) ==
         "maximum_concurrency must be in [2, 1000] for a sqs_queue event source mapping, got 1");
   CHECK_THROWS_AS(make(esm::sqs_scaling{.maximum_concurrency = 1001}), esm::config_error);
   CHECK_THROWS_AS(make(esm::sqs_scaling_2022{.maximum_concurrency = 1001}), esm::config_error);
@@ -154,7 +146,7 @@ TEST_CASE("§1 the function timeout must not exceed the queue's visibility timeo
   esm::function slow{sim, {.name = "slow", .timeout = 11s}};
   auto h = [](const qbatch&) {};
   CHECK_NOTHROW(esm::queue_poller{q, ok, h});
-  CHECK(config_error_of([&] {
+  CHECK(esm_test::config_error_of([&] {
           esm::queue_poller p{q, slow, h};
         }) ==
         "function timeout must be at most the queue's visibility timeout (10s) for a sqs_queue event source mapping "

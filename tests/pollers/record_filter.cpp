@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "support/catch.hpp"
+#include "support/errors.hpp"
 
 using namespace std::chrono_literals;
 using squeue = esm::sqs_queue<std::string>;
@@ -24,15 +25,6 @@ using ddb_item = esm::attribute_map_json;
 using dstream = esm::dynamodb_stream<ddb_item>;
 
 namespace {
-
-std::string config_error_of(auto&& make) {
-  try {
-    make();
-  } catch (const esm::config_error& e) {
-    return e.what();
-  }
-  return "no config_error";
-}
 
 /// Bodies (or data) a handler saw, in order.
 struct seen {
@@ -183,7 +175,7 @@ TEST_CASE("§5 a filter that names no key of an SQS record, or a malformed patte
   squeue q{sim, "q"};
   esm::function fn{sim, {.name = "f"}};
   const auto h = [](const esm::queue_batch<squeue::message_type>&) {};
-  CHECK(config_error_of([&] { esm::queue_poller p{q, fn, h, esm::filter_criteria{R"({"data":{"x":[1]}})"}}; }) ==
+  CHECK(esm_test::config_error_of([&] { esm::queue_poller p{q, fn, h, esm::filter_criteria{R"({"data":{"x":[1]}})"}}; }) ==
         "filter_criteria must be patterns on the keys of a sqs record (body, messageId, receiptHandle, md5OfBody, "
         "attributes, messageAttributes, eventSource, eventSourceARN, awsRegion) for a sqs_queue event source "
         "mapping, got a pattern on 'data'");
@@ -259,7 +251,7 @@ TEST_CASE("§5 Kinesis: a plain-value pattern on data is rejected at create; unk
   kstream st{sim, {.name = "s"}};
   esm::function fn{sim, {.name = "f"}};
   const auto h = [](const esm::stream_batch<kstream::record_type>&) {};
-  CHECK(config_error_of([&] { esm::stream_poller p{st, fn, h, esm::filter_criteria{R"({"data":["x"]})"}}; }) ==
+  CHECK(esm_test::config_error_of([&] { esm::stream_poller p{st, fn, h, esm::filter_criteria{R"({"data":["x"]})"}}; }) ==
         "filter_criteria must be a JSON object pattern on 'data' (kinesis filters need JSON records) for a kinesis "
         "event source mapping, got a pattern of plain values on 'data'");
   CHECK_THROWS_WITH(esm::stream_poller(st, fn, h, esm::filter_criteria{R"({"body":{"x":[1]}})"}),
@@ -335,6 +327,16 @@ TEST_CASE("§5 DynamoDB: eventName and the dynamodb object (Keys, NewImage in At
     esm::stream_poller p{t, fn, h, esm::filter_criteria{R"({"dynamodb":{"Keys":{"Id":{"N":["2"]}}}})"}};
     t.insert({"1"}, ddb_item{"{}"});
     t.insert({"2"}, ddb_item{"{}"});
+    sim.run_until(esm::time_point{} + 5s);
+    CHECK(names == strings{"INSERT:2"});
+  }
+  SECTION("eventID is the record's event_id() (32 hex digits)") {
+    dstream::record_type second;
+    second.sequence = 2; // the stream's second write
+    esm::stream_poller p{t, fn, h, esm::filter_criteria{R"({"eventID":[")" + second.event_id() + R"("]})"}};
+    t.insert({"1"}, ddb_item{"{}"});
+    t.insert({"2"}, ddb_item{"{}"});
+    t.insert({"3"}, ddb_item{"{}"});
     sim.run_until(esm::time_point{} + 5s);
     CHECK(names == strings{"INSERT:2"});
   }

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "support/catch.hpp"
+#include "support/errors.hpp"
 
 using namespace std::chrono_literals;
 using esm::time_point;
@@ -57,15 +58,6 @@ void put_n(kstream& s, int n, const std::string& key = "k", int from = 0) {
   for (int i = from; i < from + n; ++i) s.put(key, std::to_string(i));
 }
 
-std::string config_error_of(auto&& make) {
-  try {
-    make();
-  } catch (const esm::config_error& e) {
-    return e.what();
-  }
-  return "no config_error";
-}
-
 } // namespace
 
 TEST_CASE("stream mapping config: every parameter at both ends and one step outside (§1)",
@@ -77,7 +69,7 @@ TEST_CASE("stream mapping config: every parameter at both ends and one step outs
   auto make = [&](auto... p) { esm::stream_poller poller{s, fn, h, p...}; };
   CHECK_NOTHROW(make(esm::batching{.batch_size = 1}));
   CHECK_NOTHROW(make(esm::batching{.batch_size = 10'000}));
-  CHECK(config_error_of([&] { make(esm::batching{.batch_size = 0}); }) ==
+  CHECK(esm_test::config_error_of([&] { make(esm::batching{.batch_size = 0}); }) ==
         "batch_size must be in [1, 10000] for a kinesis event source mapping, got 0");
   CHECK_THROWS_AS(make(esm::batching{.batch_size = 10'001}), esm::config_error);
   CHECK_NOTHROW(make(esm::batching{.window = 0s}));
@@ -87,7 +79,7 @@ TEST_CASE("stream mapping config: every parameter at both ends and one step outs
   CHECK_THROWS_AS(make(esm::batching{.window = 1500ms}), esm::config_error);
   CHECK_NOTHROW(make(esm::parallelization{.factor = 1}));
   CHECK_NOTHROW(make(esm::parallelization{.factor = 10}));
-  CHECK(config_error_of([&] { make(esm::parallelization{.factor = 11}); }) ==
+  CHECK(esm_test::config_error_of([&] { make(esm::parallelization{.factor = 11}); }) ==
         "parallelization_factor must be in [1, 10] for a stream event source mapping, got 11");
   CHECK_THROWS_AS(make(esm::parallelization{.factor = 0}), esm::config_error);
   CHECK_NOTHROW(make(esm::stream_retry{.max_attempts = -1}));
@@ -98,7 +90,7 @@ TEST_CASE("stream mapping config: every parameter at both ends and one step outs
   CHECK_NOTHROW(make(esm::stream_retry{.max_record_age = -1s}));
   CHECK_NOTHROW(make(esm::stream_retry{.max_record_age = 60s}));
   CHECK_NOTHROW(make(esm::stream_retry{.max_record_age = 604'800s}));
-  CHECK(config_error_of([&] { make(esm::stream_retry{.max_record_age = 59s}); }) ==
+  CHECK(esm_test::config_error_of([&] { make(esm::stream_retry{.max_record_age = 59s}); }) ==
         "max_record_age must be -1s (infinite) or whole seconds in [60s, 604800s] for a stream event source "
         "mapping, got 59s");
   CHECK_THROWS_AS(make(esm::stream_retry{.max_record_age = 0s}), esm::config_error);

@@ -14,6 +14,7 @@
 
 #include "support/alloc_counter.hpp"
 #include "support/catch.hpp"
+#include "support/errors.hpp"
 
 using namespace std::chrono_literals;
 using esm::time_point;
@@ -23,15 +24,6 @@ using dbatch = esm::stream_batch<dstream::record_type>;
 namespace {
 
 time_point at(esm::duration d) { return time_point{} + d; }
-
-std::string error_of(auto&& f) {
-  try {
-    f();
-  } catch (const std::exception& e) {
-    return e.what();
-  }
-  return "no exception";
-}
 
 /// What a handler saw: one entry per invocation.
 struct invocation {
@@ -71,7 +63,7 @@ TEST_CASE("dynamodb stream config: every knob at both ends and one step outside 
   CHECK_NOTHROW(dstream(sim, {.name = "abc"}));
   CHECK_NOTHROW(dstream(sim, {.name = std::string(255, 't')}));
   CHECK_NOTHROW(dstream(sim, {.name = "My_Table.v2-x"}));
-  CHECK(error_of([&] { dstream(sim, {.name = "ab"}); }) ==
+  CHECK(esm_test::error_of([&] { dstream(sim, {.name = "ab"}); }) ==
         "name must be 3-255 characters of [a-zA-Z0-9_.-] for dynamodb_stream, got 'ab'");
   CHECK_THROWS_AS(dstream(sim, {.name = std::string(256, 't')}), esm::config_error);
   CHECK_THROWS_AS(dstream(sim, {.name = "bad name"}), esm::config_error);
@@ -79,20 +71,20 @@ TEST_CASE("dynamodb stream config: every knob at both ends and one step outside 
   // partitions: [1, 1000].
   CHECK_NOTHROW(dstream(sim, {.partitions = 1}));
   CHECK_NOTHROW(dstream(sim, {.partitions = 1000}));
-  CHECK(error_of([&] { dstream(sim, {.partitions = 0}); }) ==
+  CHECK(esm_test::error_of([&] { dstream(sim, {.partitions = 0}); }) ==
         "partitions must be in [1, 1000] for dynamodb_stream 'table', got 0");
   CHECK_THROWS_AS(dstream(sim, {.partitions = 1001}), esm::config_error);
   // rollover: [1 min, 24 h].
   CHECK_NOTHROW(dstream(sim, {.rollover = 1min}));
   CHECK_NOTHROW(dstream(sim, {.rollover = 24h}));
-  CHECK(error_of([&] { dstream(sim, {.rollover = 59s}); }) ==
+  CHECK(esm_test::error_of([&] { dstream(sim, {.rollover = 59s}); }) ==
         "rollover must be in [60s, 86400s] for dynamodb_stream 'table', got 59s");
   CHECK_THROWS_AS(dstream(sim, {.rollover = 1min - 1ns}), esm::config_error);
   CHECK_THROWS_AS(dstream(sim, {.rollover = 24h + 1ns}), esm::config_error);
   // retention: 24 h fixed, or until_consumed.
   CHECK_NOTHROW(dstream(sim, {.retention = esm::retention::period(24h)}));
   CHECK_NOTHROW(dstream(sim, {.retention = esm::retention::until_consumed()}));
-  CHECK(error_of([&] { dstream(sim, {.retention = esm::retention::period(48h)}); }) ==
+  CHECK(esm_test::error_of([&] { dstream(sim, {.retention = esm::retention::period(48h)}); }) ==
         "retention must be 86400s (24 h, fixed by DynamoDB Streams) or until_consumed() for dynamodb_stream 'table', "
         "got 172800s");
   CHECK_THROWS_AS(dstream(sim, {.retention = esm::retention::period(24h - 1ns)}), esm::config_error);
@@ -102,9 +94,9 @@ TEST_CASE("dynamodb stream config: every knob at both ends and one step outside 
   // key_schema: attribute names of 1-255 bytes, types S, N or B.
   CHECK_NOTHROW(dstream(sim, {.key_schema = {.partition_key = "Id", .partition_key_type = esm::key_attribute_type::number}}));
   CHECK_NOTHROW(dstream(sim, {.key_schema = {.partition_key = std::string(255, 'k'), .sort_key = "s"}}));
-  CHECK(error_of([&] { dstream(sim, {.key_schema = {.partition_key = ""}}); }) ==
+  CHECK(esm_test::error_of([&] { dstream(sim, {.key_schema = {.partition_key = ""}}); }) ==
         "key_schema.partition_key must be 1-255 bytes for dynamodb_stream 'table', got 0 bytes");
-  CHECK(error_of([&] { dstream(sim, {.key_schema = {.sort_key = std::string(256, 's')}}); }) ==
+  CHECK(esm_test::error_of([&] { dstream(sim, {.key_schema = {.sort_key = std::string(256, 's')}}); }) ==
         "key_schema.sort_key must be 1-255 bytes for dynamodb_stream 'table', got 256 bytes");
   CHECK_THROWS_AS(dstream(sim, {.key_schema = {.sort_key_type = static_cast<esm::key_attribute_type>(3)}}),
                   esm::config_error);
@@ -347,24 +339,24 @@ TEST_CASE("until_consumed retention keeps records until every reader is past the
 TEST_CASE("bad writes are rejected with a clear message (§8)", "[sources][dynamodb][spec-8]") {
   esm::simulation sim;
   dstream s{sim, {}};
-  CHECK(error_of([&] { s.insert({""}, "x"); }) == "dynamodb_stream 'table': partition key must be 1-2048 bytes, got 0");
+  CHECK(esm_test::error_of([&] { s.insert({""}, "x"); }) == "dynamodb_stream 'table': partition key must be 1-2048 bytes, got 0");
   CHECK_NOTHROW(s.insert({std::string(2048, 'p')}, "x"));
-  CHECK(error_of([&] { s.insert({std::string(2049, 'p')}, "x"); }) ==
+  CHECK(esm_test::error_of([&] { s.insert({std::string(2049, 'p')}, "x"); }) ==
         "dynamodb_stream 'table': partition key must be 1-2048 bytes, got 2049");
   CHECK_NOTHROW(s.insert({"p", std::string(1024, 's')}, "x"));
-  CHECK(error_of([&] { s.insert({"p", std::string(1025, 's')}, "x"); }) ==
+  CHECK(esm_test::error_of([&] { s.insert({"p", std::string(1025, 's')}, "x"); }) ==
         "dynamodb_stream 'table': sort key must be 1-1024 bytes, got 1025");
   CHECK_THROWS_AS(s.insert({"p", std::string{}}, "x"), esm::input_error);
   CHECK_NOTHROW(s.insert({"p"}, std::string(409'600, 'i')));
-  CHECK(error_of([&] { s.insert({"p"}, std::string(409'601, 'i')); }) ==
+  CHECK(esm_test::error_of([&] { s.insert({"p"}, std::string(409'601, 'i')); }) ==
         "dynamodb_stream 'table': new item must be at most 409600 bytes (400 KB), got 409601");
-  CHECK(error_of([&] { s.modify({"p"}, std::string(409'601, 'i'), "x"); }) ==
+  CHECK(esm_test::error_of([&] { s.modify({"p"}, std::string(409'601, 'i'), "x"); }) ==
         "dynamodb_stream 'table': old item must be at most 409600 bytes (400 KB), got 409601");
   CHECK_THROWS_AS(s.remove({"p"}, std::string(409'601, 'i')), esm::input_error);
   // The size limit holds for the item even when the view type does not store it.
   dstream keys{sim, {.name = "keys", .view_type = esm::stream_view_type::keys_only}};
   CHECK_THROWS_AS(keys.insert({"p"}, std::string(409'601, 'i')), esm::input_error);
-  CHECK(error_of([&] { (void)s.shard("shardId-000000000009"); }) ==
+  CHECK(esm_test::error_of([&] { (void)s.shard("shardId-000000000009"); }) ==
         "dynamodb_stream 'table': unknown shard id 'shardId-000000000009'");
   CHECK_THROWS_AS((void)s.shard("shardId-0000000000x0"), esm::input_error);
   CHECK_THROWS_AS((void)s.shard("nonsense"), esm::input_error);
@@ -390,7 +382,7 @@ TEST_CASE("iterators: TRIM_HORIZON, LATEST, AT/AFTER_SEQUENCE_NUMBER; no AT_TIME
   CHECK(read_all(esm::starting_position::latest()).empty());
   CHECK(read_all(esm::starting_position::at_sequence_number(seqs[3])) == "34");
   CHECK(read_all(esm::starting_position::after_sequence_number(seqs[3])) == "4");
-  CHECK(error_of([&] {
+  CHECK(esm_test::error_of([&] {
           (void)s.iterator_at("shardId-000000000000", esm::starting_position::at_timestamp(at(1s)));
         }) == "dynamodb_stream 'table': AT_TIMESTAMP is not a DynamoDB Streams iterator type (use TRIM_HORIZON, "
               "LATEST, AT_SEQUENCE_NUMBER or AFTER_SEQUENCE_NUMBER)");

@@ -7,31 +7,21 @@
 #include <string>
 
 #include "support/catch.hpp"
+#include "support/errors.hpp"
 
 using namespace std::chrono_literals;
 using stream = esm::kinesis_stream<std::string>;
-
-namespace {
-std::string error_of(auto&& f) {
-  try {
-    f();
-  } catch (const std::exception& e) {
-    return e.what();
-  }
-  return "no exception";
-}
-} // namespace
 
 TEST_CASE("stream config: shard_count in [1, 100000], retention in [24h, 8760h], name", "[sources][kinesis][config]") {
   esm::simulation sim;
   CHECK_NOTHROW(stream(sim, {.name = "a", .shard_count = 1}));
   CHECK_NOTHROW(stream(sim, {.name = "b", .shard_count = 100'000}));
-  CHECK(error_of([&] { stream(sim, {.name = "c", .shard_count = 0}); }) ==
+  CHECK(esm_test::error_of([&] { stream(sim, {.name = "c", .shard_count = 0}); }) ==
         "shard_count must be in [1, 100000] for kinesis_stream 'c', got 0");
   CHECK_THROWS_AS(stream(sim, {.name = "d", .shard_count = 100'001}), esm::config_error);
   CHECK_NOTHROW(stream(sim, {.name = "e", .retention = esm::retention::period(24h)}));
   CHECK_NOTHROW(stream(sim, {.name = "f", .retention = esm::retention::period(8760h)}));
-  CHECK(error_of([&] { stream(sim, {.name = "g", .retention = esm::retention::period(24h - 1ns)}); }) ==
+  CHECK(esm_test::error_of([&] { stream(sim, {.name = "g", .retention = esm::retention::period(24h - 1ns)}); }) ==
         "retention must be in [86400s, 31536000s] for kinesis_stream 'g', got 86399999999999ns");
   CHECK_THROWS_AS(stream(sim, {.name = "h", .retention = esm::retention::period(8760h + 1s)}), esm::config_error);
   CHECK_NOTHROW(stream(sim, {.name = "i", .retention = esm::retention::until_consumed()}));
@@ -73,7 +63,7 @@ TEST_CASE("an explicit hash key overrides the partition key's hash (§8)", "[sou
   stream s{sim, {.shard_count = 2}};
   CHECK(s.put("k", "a", "0").shard_ordinal == 0);
   CHECK(s.put("k", "b", "340282366920938463463374607431768211455").shard_ordinal == 1);
-  CHECK(error_of([&] { s.put("k", "c", "not-a-number"); }) ==
+  CHECK(esm_test::error_of([&] { s.put("k", "c", "not-a-number"); }) ==
         "kinesis_stream 'stream': explicit hash key must be a decimal integer in [0, 2^128 - 1], got 'not-a-number'");
   CHECK_THROWS_AS(s.put("k", "c", "340282366920938463463374607431768211456"), esm::input_error);
 }
@@ -101,13 +91,13 @@ TEST_CASE("sequence numbers increase per shard and render as 56 decimal digits (
 TEST_CASE("bad records are rejected with a clear message (§8)", "[sources][kinesis][spec-8]") {
   esm::simulation sim;
   stream s{sim, {}};
-  CHECK(error_of([&] { s.put("", "x"); }) == "kinesis_stream 'stream': partition key must be 1-256 characters, got 0");
+  CHECK(esm_test::error_of([&] { s.put("", "x"); }) == "kinesis_stream 'stream': partition key must be 1-256 characters, got 0");
   CHECK_NOTHROW(s.put(std::string(256, 'k'), "x"));
   CHECK_THROWS_AS(s.put(std::string(257, 'k'), "x"), esm::input_error);
   CHECK_NOTHROW(s.put("k", std::string(1'048'576, 'd')));
-  CHECK(error_of([&] { s.put("k", std::string(1'048'577, 'd')); }) ==
+  CHECK(esm_test::error_of([&] { s.put("k", std::string(1'048'577, 'd')); }) ==
         "kinesis_stream 'stream': record data must be at most 1048576 bytes (1 MiB), got 1048577");
-  CHECK(error_of([&] { (void)s.shard("shardId-000000000009"); }) ==
+  CHECK(esm_test::error_of([&] { (void)s.shard("shardId-000000000009"); }) ==
         "kinesis_stream 'stream': unknown shard id 'shardId-000000000009'");
   CHECK(s.metrics().records_put == 2);
 }

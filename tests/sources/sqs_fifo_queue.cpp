@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "support/catch.hpp"
+#include "support/errors.hpp"
 
 using namespace std::chrono_literals;
 using esm::time_point;
@@ -24,15 +25,6 @@ using message = fifo::message_type;
 namespace {
 
 time_point at(esm::duration d) { return time_point{} + d; }
-
-std::string error_of(auto&& f) {
-  try {
-    f();
-  } catch (const std::exception& e) {
-    return e.what();
-  }
-  return "no exception";
-}
 
 /// Whether settings have an at-least-once model.
 template <class C>
@@ -180,9 +172,9 @@ TEST_CASE("§8 FIFO queues refuse the at-least-once model (duplicates, reorderin
 TEST_CASE("§3.6 a FIFO message needs a group id of 1-128 characters", "[sources][sqs_fifo_queue][send][spec-3.6]") {
   esm::simulation sim;
   fifo q{sim, "q.fifo"};
-  CHECK(error_of([&] { q.send("x", in("", "d0")); }) ==
+  CHECK(esm_test::error_of([&] { q.send("x", in("", "d0")); }) ==
         "sqs_fifo_queue 'q.fifo': a FIFO message needs a group id of 1-128 characters, got 0");
-  CHECK(error_of([&] { q.send("x", in(std::string(129, 'g'), "d1")); }) ==
+  CHECK(esm_test::error_of([&] { q.send("x", in(std::string(129, 'g'), "d1")); }) ==
         "sqs_fifo_queue 'q.fifo': a FIFO message needs a group id of 1-128 characters, got 129");
   CHECK_NOTHROW(q.send("x", in(std::string(128, 'g'), "d2")));
   CHECK_NOTHROW(q.send("x", in("g", "d3")));
@@ -198,9 +190,9 @@ TEST_CASE("§3.6 a FIFO send needs a deduplication id of 1-128 characters unless
           "[sources][sqs_fifo_queue][send][spec-3.6]") {
   esm::simulation sim;
   fifo q{sim, "q.fifo"};
-  CHECK(error_of([&] { q.send("x", {.group_id = "g"}); }) ==
+  CHECK(esm_test::error_of([&] { q.send("x", {.group_id = "g"}); }) ==
         "sqs_fifo_queue 'q.fifo': a FIFO send needs a deduplication id when content-based deduplication is off");
-  CHECK(error_of([&] { q.send("x", in("g", "")); }) ==
+  CHECK(esm_test::error_of([&] { q.send("x", in("g", "")); }) ==
         "sqs_fifo_queue 'q.fifo': a deduplication id must be 1-128 characters, got 0");
   CHECK_THROWS_AS(q.send("x", in("g", std::string(129, 'd'))), esm::input_error);
   CHECK_NOTHROW(q.send("x", in("g", std::string(128, 'd'))));
@@ -216,7 +208,7 @@ TEST_CASE("§8 FIFO queues refuse a per-message delay; the queue's delay applies
   fifo q{sim, cfg};
   auto opts = in("g", "d");
   opts.delay = 0s;
-  CHECK(error_of([&] { q.send("x", opts); }) ==
+  CHECK(esm_test::error_of([&] { q.send("x", opts); }) ==
         "sqs_fifo_queue 'q.fifo': a per-message delay is not supported on FIFO queues; set the queue's delay");
   opts.delay = 5s;
   CHECK_THROWS_AS(q.send("x", opts), esm::input_error);
@@ -506,7 +498,7 @@ TEST_CASE("§8 FIFO redrive policy: maxReceiveCount in [1, 1000]; the DLQ of a F
   esm::simulation sim;
   fifo src{sim, "src.fifo"};
   fifo dlq{sim, "dlq.fifo"};
-  CHECK(error_of([&] { src.set_redrive_policy(dlq, 0); }) ==
+  CHECK(esm_test::error_of([&] { src.set_redrive_policy(dlq, 0); }) ==
         "max_receive_count must be in [1, 1000] for sqs_fifo_queue 'src.fifo', got 0");
   CHECK_THROWS_AS(src.set_redrive_policy(dlq, 1001), esm::config_error);
   CHECK_THROWS_AS(src.set_redrive_policy(src, 3), esm::config_error);

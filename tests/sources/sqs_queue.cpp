@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "support/catch.hpp"
+#include "support/errors.hpp"
 
 using namespace std::chrono_literals;
 using esm::time_point;
@@ -26,15 +27,6 @@ using message = queue::message_type;
 namespace {
 
 time_point at(esm::duration d) { return time_point{} + d; }
-
-std::string error_of(auto&& f) {
-  try {
-    f();
-  } catch (const std::exception& e) {
-    return e.what();
-  }
-  return "no exception";
-}
 
 /// Builds a queue named `q` with `set` applied to the default settings; "ok" or the config_error's text.
 std::string construct(auto&& set) {
@@ -248,7 +240,7 @@ TEST_CASE("§8 maximum message size counts body and attributes; exactly the limi
   cfg.maximum_message_size = 1024;
   queue q{sim, cfg};
   CHECK_NOTHROW(q.send(std::string(1024, 'b')));
-  CHECK(error_of([&] { q.send(std::string(1025, 'b')); }) ==
+  CHECK(esm_test::error_of([&] { q.send(std::string(1025, 'b')); }) ==
         "sqs_queue 'small': message of 1025 bytes exceeds the maximum size of 1024 bytes");
   // An attribute counts its name, its data type and its value: 1 + 6 + 17 = 24 bytes.
   const esm::message_attribute attr{"a", "String", std::string(17, 'v')};
@@ -275,9 +267,9 @@ TEST_CASE("§4.3 message attributes: at most 10, each named with 1-256 character
   CHECK_NOTHROW(q.send("ten", {.attributes = ten}));
   auto eleven = ten;
   eleven.push_back({"attr10", "String", "x"});
-  CHECK(error_of([&] { q.send("eleven", {.attributes = eleven}); }) ==
+  CHECK(esm_test::error_of([&] { q.send("eleven", {.attributes = eleven}); }) ==
         "sqs_queue 'q': a message has at most 10 attributes, got 11");
-  CHECK(error_of([&] {
+  CHECK(esm_test::error_of([&] {
           q.send("unnamed", {.attributes = {{"", "String", "x"}}});
         }) == "sqs_queue 'q': an attribute name must be 1-256 characters, got 0");
   CHECK_NOTHROW(q.send("long name", {.attributes = {{std::string(256, 'n'), "String", "x"}}}));
@@ -293,7 +285,7 @@ TEST_CASE("§8 DelaySeconds: a per-message delay in [0s, 900s] keeps the message
           "[sources][sqs_queue][send][spec-8]") {
   esm::simulation sim;
   queue q{sim, "q"};
-  CHECK(error_of([&] { q.send("x", {.delay = 901s}); }) ==
+  CHECK(esm_test::error_of([&] { q.send("x", {.delay = 901s}); }) ==
         "sqs_queue 'q': delay must be a whole number of seconds in [0s, 900s], got 901s");
   CHECK_THROWS_AS(q.send("x", {.delay = -1s}), esm::input_error);
   CHECK_THROWS_AS(q.send("x", {.delay = 1500ms}), esm::input_error);
@@ -346,7 +338,7 @@ TEST_CASE("§8 DelaySeconds of the queue applies to every send unless the send g
 TEST_CASE("a deduplication id is refused on a standard queue", "[sources][sqs_queue][send][spec-3.6]") {
   esm::simulation sim;
   queue q{sim, "q"};
-  CHECK(error_of([&] { q.send("x", {.deduplication_id = "d"}); }) ==
+  CHECK(esm_test::error_of([&] { q.send("x", {.deduplication_id = "d"}); }) ==
         "sqs_queue 'q': a deduplication id is only valid on FIFO queues");
   CHECK(q.size() == 0);
   CHECK(q.metrics().sent == 0);
@@ -359,7 +351,7 @@ TEST_CASE("§8 one receive returns 1-10 messages, oldest first", "[sources][sqs_
   esm::simulation sim;
   queue q{sim, "q"};
   for (int i = 0; i < 15; ++i) q.send(std::to_string(i));
-  CHECK(error_of([&] { (void)q.receive(0); }) == "sqs_queue 'q': a receive takes 1-10 messages, got 0");
+  CHECK(esm_test::error_of([&] { (void)q.receive(0); }) == "sqs_queue 'q': a receive takes 1-10 messages, got 0");
   CHECK_THROWS_AS(q.receive(11), esm::input_error);
   CHECK_THROWS_AS(q.receive(-1), esm::input_error);
   CHECK(q.metrics().receive_calls == 0);
@@ -430,7 +422,7 @@ TEST_CASE("§8 receive options: a visibility timeout for this receive overrides 
   queue q{sim, "q"};
   q.send("a");
   q.send("b");
-  CHECK(error_of([&] { (void)q.receive(1, {.visibility_timeout = 12h + 1s}); }) ==
+  CHECK(esm_test::error_of([&] { (void)q.receive(1, {.visibility_timeout = 12h + 1s}); }) ==
         "sqs_queue 'q': visibility timeout must be in [0s, 12h], got 43201s");
   CHECK_THROWS_AS(q.receive(1, {.visibility_timeout = -1s}), esm::input_error);
   CHECK(q.metrics().received == 0);
@@ -518,7 +510,7 @@ TEST_CASE("§8 long polling: receive_async answers empty when the wait elapses; 
   CHECK(calls[3] == std::pair<time_point, std::size_t>{at(33s), 0});
 
   const auto pending = sim.pending_events();
-  CHECK(error_of([&] { q.receive_async(1, record, 21s); }) == "sqs_queue 'q': wait must be in [0s, 20s], got 21s");
+  CHECK(esm_test::error_of([&] { q.receive_async(1, record, 21s); }) == "sqs_queue 'q': wait must be in [0s, 20s], got 21s");
   CHECK_THROWS_AS(q.receive_async(1, record, -1s), esm::input_error);
   CHECK_THROWS_AS(q.receive_async(0, record, 1s), esm::input_error);
   CHECK_THROWS_AS(q.receive_async(11, record, 1s), esm::input_error);
@@ -592,7 +584,7 @@ TEST_CASE("§3.4 delete: a stale handle (the message was received again) is refu
   REQUIRE(second.size() == 1);
   const auto old = first[0].receipt;
   CHECK_FALSE(q.is_current(old));
-  CHECK(error_of([&] { q.delete_message(old); }) ==
+  CHECK(esm_test::error_of([&] { q.delete_message(old); }) ==
         "sqs_queue 'q': stale receipt handle " + old.text() + " (the message was received again since)");
   CHECK_THROWS_AS(q.delete_message(first[0].receipt_handle_text()), esm::input_error);
   CHECK(q.try_delete(old) == esm::delete_status::stale_handle);
@@ -629,13 +621,13 @@ TEST_CASE("delete: malformed handles, handles of another queue and never-issued 
   other.send("theirs");
   const auto theirs = other.receive();
   REQUIRE(theirs.size() == 1);
-  CHECK(error_of([&] { q.delete_message(std::string_view{"nope"}); }) ==
+  CHECK(esm_test::error_of([&] { q.delete_message(std::string_view{"nope"}); }) ==
         "sqs_queue 'q': malformed receipt handle 'nope'");
   CHECK_THROWS_AS(q.delete_message("AQEB" + std::string(32, 'g')), esm::input_error);
   CHECK_THROWS_AS(q.delete_message("AQEB" + std::string(32, 'A')), esm::input_error); // upper-case hex is not ours
   CHECK_THROWS_AS(q.delete_message("AQEC" + std::string(32, '0')), esm::input_error);
   CHECK_THROWS_AS(q.delete_message(std::string(37, '0')), esm::input_error);
-  CHECK(error_of([&] { q.delete_message(theirs[0].receipt); }) ==
+  CHECK(esm_test::error_of([&] { q.delete_message(theirs[0].receipt); }) ==
         "sqs_queue 'q': receipt handle of another queue: " + theirs[0].receipt_handle_text());
   CHECK_THROWS_AS(q.delete_message(theirs[0].receipt_handle_text()), esm::input_error);
   CHECK(q.try_delete(theirs[0].receipt) == esm::delete_status::stale_handle);
@@ -713,7 +705,7 @@ TEST_CASE("§8 change_visibility refuses a timeout outside [0s, 12h] and a messa
   const auto got = q.receive(1, {.visibility_timeout = 5s});
   REQUIRE(got.size() == 1);
   const auto h = got[0].receipt;
-  CHECK(error_of([&] { q.change_visibility(h, 12h + 1s); }) ==
+  CHECK(esm_test::error_of([&] { q.change_visibility(h, 12h + 1s); }) ==
         "sqs_queue 'q': visibility timeout must be in [0s, 12h], got 43201s");
   CHECK_THROWS_AS(q.change_visibility(h, -1s), esm::input_error);
   CHECK_NOTHROW(q.change_visibility(h, 12h));
@@ -721,7 +713,7 @@ TEST_CASE("§8 change_visibility refuses a timeout outside [0s, 12h] and a messa
   CHECK_THROWS_AS(q.change_visibility(std::string_view{"garbage"}, 1s), esm::input_error);
 
   sim.run_for(5s); // visible again: no longer in flight
-  CHECK(error_of([&] { q.change_visibility(h, 10s); }) ==
+  CHECK(esm_test::error_of([&] { q.change_visibility(h, 10s); }) ==
         "sqs_queue 'q': receipt handle " + h.text() + " does not name an in-flight message");
   CHECK_FALSE(q.try_change_visibility(h, 10s));
   CHECK(q.approximate_number_of_messages() == 1);
@@ -802,13 +794,13 @@ TEST_CASE("§8 redrive policy: maxReceiveCount in [1, 1000]; the queue cannot be
   queue src{sim, "src"};
   queue dlq{sim, "dlq"};
   CHECK(src.dead_letter_queue() == nullptr);
-  CHECK(error_of([&] { src.set_redrive_policy(dlq, 0); }) ==
+  CHECK(esm_test::error_of([&] { src.set_redrive_policy(dlq, 0); }) ==
         "max_receive_count must be in [1, 1000] for sqs_queue 'src', got 0");
-  CHECK(error_of([&] { src.set_redrive_policy(dlq, 1001); }) ==
+  CHECK(esm_test::error_of([&] { src.set_redrive_policy(dlq, 1001); }) ==
         "max_receive_count must be in [1, 1000] for sqs_queue 'src', got 1001");
   CHECK_THROWS_AS(src.set_redrive_policy(dlq, -1), esm::config_error);
   CHECK(src.dead_letter_queue() == nullptr);
-  CHECK(error_of([&] { src.set_redrive_policy(src, 5); }) ==
+  CHECK(esm_test::error_of([&] { src.set_redrive_policy(src, 5); }) ==
         "dead_letter_queue must be another queue for sqs_queue 'src', got the queue itself");
   CHECK(src.dead_letter_queue() == nullptr);
   CHECK_NOTHROW(src.set_redrive_policy(dlq, 1));

@@ -125,10 +125,12 @@ struct filter_document<kinesis_stream<Payload>> {
       if constexpr (byte_text<Payload>) f = {keys[key], field_kind::text_or_json, as_text(r.data)};
       break;
     case 1: f = {keys[key], field_kind::string, r.partition_key}; break;
-    case 2:
-      buf = kinesis_sequence_number(r.sequence);
+    case 2: {
+      const auto seq = padded_digits<56>("49", r.sequence); // = kinesis_sequence_number, no allocation
+      buf.assign(seq.data(), seq.size());
       f = {keys[key], field_kind::string, buf};
       break;
+    }
     case 3:
       buf = epoch.unix_seconds_text(r.arrival);
       f = {keys[key], field_kind::number, buf};
@@ -136,12 +138,14 @@ struct filter_document<kinesis_stream<Payload>> {
     case 4: f = {keys[key], field_kind::string, "1.0"}; break;
     case 5: f = {keys[key], field_kind::string, "aws:kinesis"}; break;
     case 6: f = {keys[key], field_kind::string, "1.0"}; break;
-    case 7:
+    case 7: {
+      const auto seq = padded_digits<56>("49", r.sequence);
       buf.assign(shard_id);
       buf.push_back(':');
-      buf += kinesis_sequence_number(r.sequence);
+      buf.append(seq.data(), seq.size());
       f = {keys[key], field_kind::string, buf};
       break;
+    }
     case 8: f = {keys[key], field_kind::string, "aws:kinesis:record"}; break;
     case 9: f = {keys[key], field_kind::string, region_of_arn(arn)}; break;
     default: f = {keys[key], field_kind::string, arn}; break;
@@ -166,10 +170,13 @@ struct filter_document<dynamodb_stream<Item>> {
       if constexpr (dynamodb_json_item<Item>) write_dynamodb_object(buf, r, schema, epoch);
       f = {keys[key], field_kind::json, buf};
       break;
-    case 1:
-      buf = r.event_id();
+    case 1: {
+      const auto seq = padded_digits<21>("1", r.sequence); // = dynamodb_sequence_number
+      buf.clear();
+      append_md5_hex(buf, md5(std::string_view{seq.data(), seq.size()})); // = r.event_id(), no allocation
       f = {keys[key], field_kind::string, buf};
       break;
+    }
     case 2: f = {keys[key], field_kind::string, to_string(r.event_name)}; break;
     case 3: f = {keys[key], field_kind::string, "1.1"}; break;
     case 4: f = {keys[key], field_kind::string, "aws:dynamodb"}; break;
