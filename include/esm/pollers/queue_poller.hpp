@@ -135,7 +135,7 @@ struct is_queue_options : std::is_same<P, queue_options> {};
 /// Template parameters: `Queue` (`esm::sqs_queue<Body>` or `esm::sqs_fifo_queue<Body>`),
 /// `Handler` (an `esm::handler` of `esm::queue_batch<Queue::message_type>`), and `Policies...` in
 /// any order: a `batching_policy` (default 10 messages, no window), a `scaling_policy` (default
-/// `esm::sqs_scaling{}`), a `visibility_policy` (default `esm::queue_visibility{}`), an
+/// `esm::sqs_scaling{}`), a `visibility_policy` (default `esm::queue_visibility{}`),
 /// a filter (`esm::filter_criteria`, or a predicate: `esm::record_filter` / `esm::message_filter`),
 /// and `esm::queue_options`. Each may appear once.
 ///

@@ -147,7 +147,9 @@ struct is_window : std::bool_constant<window_policy<P>> {};
 /// `esm::handler` of `esm::stream_batch<Stream::record_type>`), and `Policies...` in any order:
 /// a `batching_policy` (default `esm::batching{}`: 100 records, no window), a
 /// `parallelization_policy` (default factor 1), a `stream_retry_policy` (default: infinite
-/// retries and age, no bisection, as AWS), a `failure_destination` (default none), and
+/// retries and age, no bisection, as AWS), a `failure_destination` (default none), a
+/// `tumbling_window`, a filter (`esm::filter_criteria`, or a predicate `esm::record_filter`;
+/// default none: filtered records are skipped and checkpointed past, spec §5), and
 /// `esm::stream_options`. Each may appear once.
 ///
 /// Lifetime: the stream and the function must outlive the poller. Not thread-safe.
