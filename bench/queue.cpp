@@ -8,10 +8,18 @@
 // a receive pops up to 10 of them into an in-flight std::unordered_map keyed by message id, the
 // handler gets the batch, and a delete erases each from the map. Items: messages deleted.
 // Each pass checks, outside the timing, that every message was deleted.
+//
+// BM_queue_poller_filtered: the same with FilterCriteria (spec §5) on ~200-byte JSON bodies, a
+// 3-condition pattern that keeps half of them; filtered messages are deleted by the mapping.
+// BM_queue_poller_filtered_baseline adds to the baseline a hand-written filter: nlohmann::json
+// parse of each received body and the same three comparisons; a dropped message is erased at
+// once. Items: messages deleted (processed or filtered).
+#include <esm/filter/criteria.hpp>
 #include <esm/pollers/queue_poller.hpp>
 #include <esm/sources/sqs_queue.hpp>
 
 #include <benchmark/benchmark.h>
+#include <nlohmann/json.hpp>
 
 #include <cstdint>
 #include <deque>
@@ -23,13 +31,25 @@
 
 namespace {
 
-constexpr int messages = 1'000'000;
-constexpr std::size_t batch = 10;
 
 const std::string& body() {
   static const std::string b(100, 'b');
   return b;
 }
+
+// ~200-byte JSON bodies for the filtered cases: the first keeps (order, price > 100, eu-), the
+// second fails on its type.
+const std::string& json_body(int i) {
+  static const std::string keep =
+      R"({"id":"ord-482913","type":"order","price":249.5,"region":"eu-west-1","customer":{"name":"Ada )"
+      R"(Lovelace","tier":"gold"},"items":[{"sku":"SKU-1201","qty":2},{"sku":"SKU-77","qty":1}]})";
+  static const std::string drop =
+      R"({"id":"ord-482914","type":"quote","price":249.5,"region":"eu-west-1","customer":{"name":"Ada )"
+      R"(Lovelace","tier":"gold"},"items":[{"sku":"SKU-1201","qty":2},{"sku":"SKU-77","qty":1}]})";
+  return i % 2 == 0 ? keep : drop;
+}
+constexpr const char* filter_pattern =
+    R"({"body":{"type":["order"],"price":[{"numeric":[">",100]}],"region":[{"prefix":"eu-"}]}})";
 
 // Both cases make one untimed pass before timing: the first pass of either in the process pays
 // the kernel's first touch of every page it allocates (hundreds of MiB here, slow in a VM), the
@@ -38,9 +58,12 @@ const std::string& body() {
 // suite's bench.smoke, whose figures mean nothing) skip it.
 #ifdef NDEBUG
 constexpr bool warm_up = true;
+constexpr int messages = 1'000'000;
 #else
 constexpr bool warm_up = false;
+constexpr int messages = 50'000; // debug builds only smoke-test the cases
 #endif
+constexpr std::size_t batch = 10;
 
 // One pass through esm; returns the messages deleted (0 if anything is off).
 std::uint64_t esm_pass(benchmark::State* state) {
@@ -59,6 +82,25 @@ std::uint64_t esm_pass(benchmark::State* state) {
   return ok ? n : 0; // (the queue, function and simulation are destroyed inside the timing)
 }
 
+// One filtered pass through esm; returns the messages deleted or filtered (0 if anything is off).
+std::uint64_t esm_filtered_pass(benchmark::State* state) {
+  esm::simulation sim;
+  esm::sqs_queue<std::string> queue{sim, esm::sqs_queue_config{.name = "bench"}};
+  esm::function fn{sim, {.name = "bench"}};
+  esm::queue_poller poller{queue, fn, [](const auto&) {}, esm::batching{.batch_size = static_cast<int>(batch)},
+                           esm::filter_criteria{filter_pattern}};
+  for (int i = 0; i < messages; ++i) queue.send(json_body(i));
+  sim.run_until_idle(std::numeric_limits<std::uint64_t>::max());
+
+  if (state != nullptr) state->PauseTiming();
+  const auto& m = poller.metrics();
+  const std::uint64_t n = m.deleted_event_count + m.filtered_out_event_count;
+  const bool ok = n == static_cast<std::uint64_t>(messages) && m.filtered_out_event_count == messages / 2 &&
+                  queue.metrics().deleted == n && queue.size() == 0;
+  if (state != nullptr) state->ResumeTiming();
+  return ok ? n : 0;
+}
+
 void BM_queue_poller(benchmark::State& state) {
   if (warm_up && esm_pass(nullptr) == 0) state.SkipWithError("warm-up: not every message was deleted");
   std::uint64_t deleted = 0;
@@ -73,12 +115,39 @@ void BM_queue_poller(benchmark::State& state) {
   state.SetItemsProcessed(static_cast<std::int64_t>(deleted));
 }
 
+void BM_queue_poller_filtered(benchmark::State& state) {
+  if (warm_up && esm_filtered_pass(nullptr) == 0) state.SkipWithError("warm-up: not every message was deleted");
+  std::uint64_t deleted = 0;
+  for (auto _ : state) {
+    const std::uint64_t n = esm_filtered_pass(&state);
+    if (n == 0) {
+      state.SkipWithError("not every message was deleted or filtered");
+      break;
+    }
+    deleted += n;
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(deleted));
+}
+
 struct baseline_message {
   std::uint64_t id;
   std::string body;
 };
 
+// The hand-written filter of the filtered baseline: parse, then the pattern's three conditions.
+bool baseline_keeps(const std::string& body) {
+  const auto j = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
+  if (!j.is_object()) return false;
+  const auto type = j.find("type");
+  const auto price = j.find("price");
+  const auto region = j.find("region");
+  return type != j.end() && type->is_string() && type->get_ref<const std::string&>() == "order" &&
+         price != j.end() && price->is_number() && price->get<double>() > 100 && region != j.end() &&
+         region->is_string() && region->get_ref<const std::string&>().starts_with("eu-");
+}
+
 // One pass through the standard library; returns the messages deleted (0 if anything is off).
+template <bool Filtered = false>
 std::uint64_t baseline_pass(benchmark::State* state) {
   std::deque<baseline_message> queue;
   std::unordered_map<std::uint64_t, baseline_message> in_flight;
@@ -87,12 +156,19 @@ std::uint64_t baseline_pass(benchmark::State* state) {
   auto handler = [](const auto&) {};
   std::vector<const baseline_message*> received;
   received.reserve(batch);
-  for (int i = 0; i < messages; ++i) queue.push_back({++next_id, body()}); // send
+  for (int i = 0; i < messages; ++i) queue.push_back({++next_id, Filtered ? json_body(i) : body()}); // send
   while (!queue.empty()) {
     received.clear();
     for (std::size_t k = 0; k < batch && !queue.empty(); ++k) { // receive
       const auto [it, inserted] = in_flight.emplace(queue.front().id, std::move(queue.front()));
       queue.pop_front();
+      if constexpr (Filtered) {
+        if (!baseline_keeps(it->second.body)) { // filtered: deleted at once
+          in_flight.erase(it);
+          ++seen;
+          continue;
+        }
+      }
       received.push_back(&it->second);
     }
     handler(std::span<const baseline_message* const>{received}); // invoke
@@ -125,5 +201,21 @@ void BM_queue_poller_baseline(benchmark::State& state) {
 
 } // namespace
 
+void BM_queue_poller_filtered_baseline(benchmark::State& state) {
+  if (warm_up && baseline_pass<true>(nullptr) == 0) state.SkipWithError("warm-up: not every message was deleted");
+  std::uint64_t deleted = 0;
+  for (auto _ : state) {
+    const std::uint64_t n = baseline_pass<true>(&state);
+    if (n == 0) {
+      state.SkipWithError("not every message was deleted");
+      break;
+    }
+    deleted += n;
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(deleted));
+}
+
 BENCHMARK(BM_queue_poller)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_queue_poller_baseline)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_queue_poller_filtered)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_queue_poller_filtered_baseline)->Unit(benchmark::kMillisecond);
