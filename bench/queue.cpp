@@ -101,34 +101,6 @@ std::uint64_t esm_filtered_pass(benchmark::State* state) {
   return ok ? n : 0;
 }
 
-void BM_queue_poller(benchmark::State& state) {
-  if (warm_up && esm_pass(nullptr) == 0) state.SkipWithError("warm-up: not every message was deleted");
-  std::uint64_t deleted = 0;
-  for (auto _ : state) {
-    const std::uint64_t n = esm_pass(&state);
-    if (n == 0) {
-      state.SkipWithError("not every message was deleted");
-      break;
-    }
-    deleted += n;
-  }
-  state.SetItemsProcessed(static_cast<std::int64_t>(deleted));
-}
-
-void BM_queue_poller_filtered(benchmark::State& state) {
-  if (warm_up && esm_filtered_pass(nullptr) == 0) state.SkipWithError("warm-up: not every message was deleted");
-  std::uint64_t deleted = 0;
-  for (auto _ : state) {
-    const std::uint64_t n = esm_filtered_pass(&state);
-    if (n == 0) {
-      state.SkipWithError("not every message was deleted or filtered");
-      break;
-    }
-    deleted += n;
-  }
-  state.SetItemsProcessed(static_cast<std::int64_t>(deleted));
-}
-
 struct baseline_message {
   std::uint64_t id;
   std::string body;
@@ -185,11 +157,14 @@ std::uint64_t baseline_pass(benchmark::State* state) {
   return ok ? seen : 0;
 }
 
-void BM_queue_poller_baseline(benchmark::State& state) {
-  if (warm_up && baseline_pass(nullptr) == 0) state.SkipWithError("warm-up: not every message was deleted");
+// Times `pass` (a warm-up pass first in release builds); items: messages deleted. A pass returns
+// 0 when its outcome was not the expected one, which stops the case with an error.
+template <std::uint64_t (*Pass)(benchmark::State*)>
+void run_passes(benchmark::State& state) {
+  if (warm_up && Pass(nullptr) == 0) state.SkipWithError("warm-up: not every message was deleted");
   std::uint64_t deleted = 0;
   for (auto _ : state) {
-    const std::uint64_t n = baseline_pass(&state);
+    const std::uint64_t n = Pass(&state);
     if (n == 0) {
       state.SkipWithError("not every message was deleted");
       break;
@@ -198,22 +173,13 @@ void BM_queue_poller_baseline(benchmark::State& state) {
   }
   state.SetItemsProcessed(static_cast<std::int64_t>(deleted));
 }
+
+void BM_queue_poller(benchmark::State& state) { run_passes<esm_pass>(state); }
+void BM_queue_poller_baseline(benchmark::State& state) { run_passes<baseline_pass<false>>(state); }
+void BM_queue_poller_filtered(benchmark::State& state) { run_passes<esm_filtered_pass>(state); }
+void BM_queue_poller_filtered_baseline(benchmark::State& state) { run_passes<baseline_pass<true>>(state); }
 
 } // namespace
-
-void BM_queue_poller_filtered_baseline(benchmark::State& state) {
-  if (warm_up && baseline_pass<true>(nullptr) == 0) state.SkipWithError("warm-up: not every message was deleted");
-  std::uint64_t deleted = 0;
-  for (auto _ : state) {
-    const std::uint64_t n = baseline_pass<true>(&state);
-    if (n == 0) {
-      state.SkipWithError("not every message was deleted");
-      break;
-    }
-    deleted += n;
-  }
-  state.SetItemsProcessed(static_cast<std::int64_t>(deleted));
-}
 
 BENCHMARK(BM_queue_poller)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_queue_poller_baseline)->Unit(benchmark::kMillisecond);
