@@ -107,6 +107,48 @@ auto respond(F& f, const std::string& event, invocation_context* ctx, Parse pars
   }
 }
 
+/// What both JSON handlers hold: the source, the user's function, the event options and
+/// metadata, and the buffers reused from one invocation to the next; and how one invocation
+/// runs (render with `write`, call the function, read the response with `parse`).
+template <class Source, class F>
+class json_handler_core {
+public:
+  static_assert(event_function<F>,
+                "esm::aws: the function must be callable as f(std::string_view event) or "
+                "f(std::string_view event, esm::invocation_context&)");
+
+  /// The event text of the most recent invocation (empty before the first).
+  [[nodiscard]] std::string_view last_event() const noexcept { return event_; }
+  /// What was wrong with the most recent response (empty when it was valid).
+  [[nodiscard]] std::string_view last_error() const noexcept { return error_; }
+  /// The user's function.
+  [[nodiscard]] F& function() noexcept { return f_; }
+
+protected:
+  json_handler_core(const Source& source, F f, event_options options)
+      : source_(&source), f_(std::move(f)), options_(std::move(options)), meta_(event_source::of(source, options_)) {}
+
+  /// One invocation: `write(out, source, meta, options, scratch)` renders the event into the
+  /// reused buffer, the function runs, `parse` reads its response (`.response`, `.error`).
+  template <class Write, class Parse>
+  auto invoke(invocation_context* ctx, Write write, Parse parse) {
+    event_.clear(); // keeps its capacity: the next event reuses the buffer
+    write(event_, *source_, meta_, options_, scratch_);
+    auto r = respond(f_, event_, ctx, parse);
+    error_ = std::move(r.error);
+    return std::move(r.response);
+  }
+
+private:
+  const Source* source_;
+  F f_;
+  event_options options_;
+  event_source meta_;
+  std::string event_;
+  std::string scratch_;
+  std::string error_;
+};
+
 } // namespace detail
 
 /// A handler for `esm::stream_poller` / `esm::queue_poller` that gives the user's function the
@@ -116,19 +158,15 @@ auto respond(F& f, const std::string& event, invocation_context* ctx, Parse pars
 /// Satisfies `esm::handler` for exactly that source's batch type, returning
 /// `esm::batch_response` (honoured only with `ReportBatchItemFailures`, as in AWS).
 template <class Source, class F>
-class json_handler {
+class json_handler : public detail::json_handler_core<Source, F> {
 public:
-  static_assert(detail::event_function<F>,
-                "esm::aws: the function must be callable as f(std::string_view event) or "
-                "f(std::string_view event, esm::invocation_context&)");
   using source_type = Source;                                   ///< the stream or queue
   using batch_type = typename detail::batch_of<Source>::type;   ///< what the poller hands it
   using function_type = F;                                      ///< the user's function
 
   /// Wraps `f` for batches of `source`, rendering events with `options`.
   json_handler(const Source& source, F f, event_options options = {})
-      : source_(&source), f_(std::move(f)), options_(std::move(options)),
-        meta_(detail::event_source::of(source, options_)) {}
+      : detail::json_handler_core<Source, F>(source, std::move(f), std::move(options)) {}
   /// Not from a temporary source: the handler keeps a pointer to it.
   json_handler(const Source&&, F, event_options = {}) = delete;
 
@@ -141,30 +179,14 @@ public:
     return run(batch, nullptr);
   }
 
-  /// The event text of the most recent invocation (empty before the first).
-  [[nodiscard]] std::string_view last_event() const noexcept { return event_; }
-  /// Why the most recent response was invalid (empty when it was valid).
-  [[nodiscard]] std::string_view last_error() const noexcept { return error_; }
-  /// The user's function.
-  [[nodiscard]] F& function() noexcept { return f_; }
-
 private:
   esm::batch_response run(const batch_type& batch, invocation_context* ctx) {
-    event_.clear(); // keeps its capacity: the next event reuses the buffer
-    detail::write_event(event_, *source_, batch, meta_, options_, scratch_);
-    parsed_batch_response r =
-        detail::respond(f_, event_, ctx, [](const auto& response) { return parse_batch_response(response); });
-    error_ = std::move(r.error);
-    return std::move(r.response);
+    return this->invoke(
+        ctx,
+        [&](std::string& out, const Source& src, const detail::event_source& meta, const event_options& o,
+            std::string& scratch) { detail::write_event(out, src, batch, meta, o, scratch); },
+        [](const auto& response) { return parse_batch_response(response); });
   }
-
-  const Source* source_;
-  F f_;
-  event_options options_;
-  detail::event_source meta_;
-  std::string event_;
-  std::string scratch_;
-  std::string error_;
 };
 
 /// A tumbling-window handler (`TumblingWindowInSeconds`) for `esm::stream_poller` that gives
@@ -174,11 +196,8 @@ private:
 /// `state` (or not JSON, or no response at all from a function returning `void`) fails the
 /// invoke (spec §2.7). `Stream` is a Kinesis or DynamoDB stream that must outlive the handler.
 template <class Stream, class F>
-class json_window_handler {
+class json_window_handler : public detail::json_handler_core<Stream, F> {
 public:
-  static_assert(detail::event_function<F>,
-                "esm::aws: the function must be callable as f(std::string_view event) or "
-                "f(std::string_view event, esm::invocation_context&)");
   static_assert(is_stream(Stream::kind), "esm::aws::json_window_handler: tumbling windows exist only on streams");
   using source_type = Stream;                                 ///< the stream
   using batch_type = typename detail::batch_of<Stream>::type; ///< what the poller hands it
@@ -186,8 +205,7 @@ public:
 
   /// Wraps `f` for batches of `stream`, rendering events with `options`.
   json_window_handler(const Stream& stream, F f, event_options options = {})
-      : stream_(&stream), f_(std::move(f)), options_(std::move(options)),
-        meta_(detail::event_source::of(stream, options_)) {}
+      : detail::json_handler_core<Stream, F>(stream, std::move(f), std::move(options)) {}
   /// Not from a temporary stream: the handler keeps a pointer to it.
   json_window_handler(const Stream&&, F, event_options = {}) = delete;
 
@@ -201,30 +219,14 @@ public:
     return run(batch, w, nullptr);
   }
 
-  /// The event text of the most recent invocation (empty before the first).
-  [[nodiscard]] std::string_view last_event() const noexcept { return event_; }
-  /// What was wrong with the most recent response (empty when it was valid).
-  [[nodiscard]] std::string_view last_error() const noexcept { return error_; }
-  /// The user's function.
-  [[nodiscard]] F& function() noexcept { return f_; }
-
 private:
   esm::window_response run(const batch_type& batch, const window_context& w, invocation_context* ctx) {
-    event_.clear();
-    detail::write_window_event(event_, *stream_, batch, w, meta_, options_, scratch_);
-    parsed_window_response r =
-        detail::respond(f_, event_, ctx, [](const auto& response) { return parse_window_response(response); });
-    error_ = std::move(r.error);
-    return std::move(r.response);
+    return this->invoke(
+        ctx,
+        [&](std::string& out, const Stream& src, const detail::event_source& meta, const event_options& o,
+            std::string& scratch) { detail::write_window_event(out, src, batch, w, meta, o, scratch); },
+        [](const auto& response) { return parse_window_response(response); });
   }
-
-  const Stream* stream_;
-  F f_;
-  event_options options_;
-  detail::event_source meta_;
-  std::string event_;
-  std::string scratch_;
-  std::string error_;
 };
 
 } // namespace esm::aws
