@@ -117,14 +117,10 @@ struct payload_bytes<nlohmann::ordered_json> {
 };
 
 /// True when `T` is a contiguous range of 1-byte values (`std::string`, `std::string_view`,
-/// `std::vector<std::byte>`, `std::vector<std::uint8_t>`, `std::array<char, N>`, ...) or converts
-/// to `std::string_view`: its bytes are used as they are.
+/// `std::vector<std::byte>`, `std::vector<std::uint8_t>`, `std::array<char, N>`, ...): its bytes are used as
+/// they are.
 template <class T>
-concept byte_payload = std::is_convertible_v<const T&, std::string_view> || requires(const T& t) {
-  t.data();
-  t.size();
-  requires sizeof(*t.data()) == 1;
-};
+concept byte_payload = esm::detail::byte_text<T>; // the same rule filters use
 
 /// True when `payload_bytes<T>` is specialized.
 template <class T>
@@ -143,10 +139,8 @@ std::string_view bytes_of(const T& value, std::string& scratch) {
     scratch.clear();
     payload_bytes<T>::write(value, scratch);
     return scratch;
-  } else if constexpr (std::is_convertible_v<const T&, std::string_view>) {
-    return std::string_view{value};
   } else if constexpr (byte_payload<T>) {
-    return std::string_view{reinterpret_cast<const char*>(value.data()), static_cast<std::size_t>(value.size())};
+    return esm::detail::as_text(value);
   } else {
     static_assert(dependent_false<T>,
                   "esm::aws: this payload type has no bytes to put in the event (Kinesis `data` or SQS `body`). Use a "

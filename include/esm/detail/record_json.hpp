@@ -7,6 +7,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <ranges>
 #include <string>
 #include <string_view>
 
@@ -34,6 +35,18 @@ std::array<char, N> padded_digits(std::string_view prefix, std::uint64_t v) noex
   }
   for (std::size_t k = 0; k < prefix.size() && k < N; ++k) out[k] = prefix[k];
   return out;
+}
+
+/// A payload whose bytes filters and events read as they are: a contiguous range of 1-byte
+/// values (`std::string`, `std::string_view`, `std::vector<std::byte>`, ...).
+template <class T>
+concept byte_text = std::ranges::contiguous_range<const T> && std::ranges::sized_range<const T> &&
+                    sizeof(std::ranges::range_value_t<const T>) == 1;
+
+/// The bytes of such a payload.
+template <byte_text T>
+std::string_view as_text(const T& t) noexcept {
+  return {reinterpret_cast<const char*>(std::ranges::data(t)), static_cast<std::size_t>(std::ranges::size(t))};
 }
 
 /// True for a message attribute whose data type is `Binary` (optionally `Binary.<suffix>`).

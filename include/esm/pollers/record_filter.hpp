@@ -80,17 +80,6 @@ struct keep_all {
   using record_filter_tag = void;
 };
 
-/// A payload filters can read as text: a contiguous range of 1-byte values (`std::string`,
-/// `std::vector<std::byte>`, ...).
-template <class T>
-concept byte_text = std::ranges::contiguous_range<const T> && std::ranges::sized_range<const T> &&
-                    sizeof(std::ranges::range_value_t<const T>) == 1;
-
-template <byte_text T>
-std::string_view as_text(const T& t) noexcept {
-  return {reinterpret_cast<const char*>(std::ranges::data(t)), static_cast<std::size_t>(std::ranges::size(t))};
-}
-
 /// The region of an ARN (`arn:aws:sqs:us-east-1:...` → `us-east-1`); empty when malformed.
 inline std::string_view region_of_arn(std::string_view arn) noexcept {
   std::size_t pos = 0;
