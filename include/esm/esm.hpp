@@ -23,6 +23,7 @@
 #include <esm/policies/tumbling_window.hpp>
 #include <esm/policies/visibility.hpp>
 
+#include <esm/sources/arn.hpp>
 #include <esm/sources/dynamodb_stream.hpp>
 #include <esm/sources/hash_key.hpp>
 #include <esm/sources/kinesis_stream.hpp>

@@ -37,6 +37,7 @@
 #include <esm/detail/md5.hpp>
 #include <esm/detail/record_json.hpp>
 #include <esm/filter/criteria.hpp>
+#include <esm/sources/arn.hpp>
 #include <esm/sources/dynamodb_stream.hpp>
 #include <esm/sources/kinesis_stream.hpp>
 #include <esm/sources/sqs_queue.hpp>
@@ -82,14 +83,8 @@ struct keep_all {
 
 /// The region of an ARN (`arn:aws:sqs:us-east-1:...` → `us-east-1`); empty when malformed.
 inline std::string_view region_of_arn(std::string_view arn) noexcept {
-  std::size_t pos = 0;
-  for (int i = 0; i < 3; ++i) {
-    pos = arn.find(':', pos);
-    if (pos == std::string_view::npos) return {};
-    ++pos;
-  }
-  const std::size_t end = arn.find(':', pos);
-  return end == std::string_view::npos ? std::string_view{} : arn.substr(pos, end - pos);
+  const auto parts = parse_arn(arn);
+  return parts ? parts->region : std::string_view{};
 }
 
 /// How the records of a source present themselves to filter patterns: the top-level keys and
