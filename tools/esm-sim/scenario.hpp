@@ -1,0 +1,194 @@
+#pragma once
+/// \file scenario.hpp
+/// esm-sim's scenario: what a scenario file (JSON) says, checked before anything runs.
+///
+/// A scenario names one source (Kinesis, DynamoDB, SQS standard or FIFO), the producers that
+/// write to it, the function, the event source mapping, the run length, the seed, the sample
+/// interval, the charts and the goals. `parse_scenario` reads and validates it: an unknown key, a
+/// wrong type or a value outside AWS's range throws `scenario_error` naming the JSON path and the
+/// allowed values. docs/esm-sim.md documents every key.
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include <esm/core/time.hpp>
+
+namespace esm_sim {
+
+/// A scenario file that cannot be used: `path` is the JSON path of the offending value
+/// (`mapping.batch_size`), `what()` is `path: problem`.
+class scenario_error : public std::runtime_error {
+public:
+  /// An error at `path` (empty: the whole document).
+  scenario_error(std::string path, const std::string& problem)
+      : std::runtime_error(path.empty() ? problem : path + ": " + problem), path_(std::move(path)) {}
+  /// The JSON path of the offending value.
+  [[nodiscard]] const std::string& path() const noexcept { return path_; }
+
+private:
+  std::string path_;
+};
+
+/// The kind of source.
+enum class source_type { kinesis, dynamodb, sqs, sqs_fifo };
+/// `kinesis`, `dynamodb`, `sqs`, `sqs_fifo`.
+[[nodiscard]] std::string_view to_string(source_type t) noexcept;
+/// True for Kinesis and DynamoDB.
+[[nodiscard]] constexpr bool is_stream(source_type t) noexcept {
+  return t == source_type::kinesis || t == source_type::dynamodb;
+}
+
+/// The source and its attributes.
+struct source_spec {
+  source_type type = source_type::kinesis; ///< `type`
+  std::string name = "source";             ///< `name`: stream, table or queue name
+  int shards = 1;                          ///< Kinesis `shards` [1, 100000] / DynamoDB `partitions` [1, 1000]
+  bool until_consumed = false;             ///< streams: `retention: "until_consumed"` (a modelling aid)
+  esm::duration retention{};               ///< streams: 24h–8760h (DynamoDB: 24h); SQS 60s–14d (default 4d)
+  esm::duration rollover = std::chrono::hours{4}; ///< DynamoDB `rollover` [1min, 24h]
+  esm::duration visibility_timeout = std::chrono::seconds{30}; ///< SQS `visibility_timeout` [0s, 12h]
+  esm::duration delay{};                   ///< SQS `delay` [0s, 900s]
+  bool content_based_deduplication = false; ///< FIFO `content_based_deduplication`
+  std::optional<int> max_receive_count;    ///< SQS `dead_letter_queue.max_receive_count` [1, 1000]
+  double duplicate_probability = 0;        ///< SQS standard `at_least_once.duplicate_probability` [0, 1]
+  double reorder_probability = 0;          ///< SQS standard `at_least_once.reorder_probability` [0, 1]
+};
+
+/// How producers choose a record's partition key (streams) or message group (FIFO).
+struct key_spec {
+  enum class kind { uniform, hot, zipf } type = kind::uniform; ///< `type`
+  int count = 100;          ///< `count`: distinct keys [1, 1000000]
+  int hot_keys = 1;         ///< `hot_keys` [1, count]: the keys that take `hot_share`
+  double hot_share = 0.5;   ///< `hot_share` [0, 1]
+  double zipf_s = 1.0;      ///< `s` (0, 10]: key i has weight 1/i^s
+  std::string prefix = "key-"; ///< `prefix`: keys are prefix + index (1–64 characters in all)
+};
+
+/// One producer: when it writes records and with which keys.
+struct producer_spec {
+  enum class kind { constant, poisson, bursts, ramp, csv } type = kind::constant; ///< `type`
+  std::string name;               ///< `name` (default `producer-<n>`)
+  double rate = 0;                ///< constant / poisson `rate`: records per second (0, 10^7]
+  double from_rate = 0;           ///< ramp `from`: records per second [0, 10^7]
+  double to_rate = 0;             ///< ramp `to`: records per second [0, 10^7]
+  std::uint64_t count = 0;        ///< bursts `count`: records per burst [1, 10^8]
+  esm::duration every{};          ///< bursts `every` (> 0)
+  std::uint64_t repeat = 0;       ///< bursts `repeat`: number of bursts, 0 = until `stop`
+  std::vector<esm::duration> times; ///< csv: arrival offsets, ascending
+  std::vector<int> time_keys;     ///< csv: key index per row (-1: from `keys`)
+  std::vector<std::string> csv_keys; ///< csv: the distinct keys named in the file
+  esm::duration start{};          ///< `start`: first record [0, run length]
+  std::optional<esm::duration> stop; ///< `stop`: no record at or after it (default: run end)
+  key_spec keys;                  ///< `keys`
+  std::uint32_t record_bytes = 256; ///< `record_bytes`: payload size [1, 1048576]
+};
+
+/// A duration distribution.
+struct duration_spec {
+  enum class kind { fixed, uniform, exponential, normal } type = kind::fixed; ///< `type`
+  esm::duration a = std::chrono::milliseconds{10}; ///< fixed `value`, uniform `min`, exponential / normal `mean`
+  esm::duration b{};                                ///< uniform `max`, normal `stddev`
+  esm::duration per_record{};                       ///< `per_record`: added per record of the batch
+};
+
+/// The function.
+struct function_spec {
+  std::string name = "consumer";                  ///< `name`
+  esm::duration timeout = std::chrono::seconds{3}; ///< `timeout` [1s, 900s], whole seconds
+  std::optional<int> reserved_concurrency;        ///< `reserved_concurrency` [0, account − 100]
+  int memory_mb = 128;                            ///< `memory_mb` [128, 10240]
+  duration_spec duration;                         ///< `duration`
+  bool cold_starts = false;                       ///< `cold_start` present
+  duration_spec cold_start_init{duration_spec::kind::fixed, std::chrono::milliseconds{250}, {}, {}}; ///< `cold_start.init`
+  esm::duration keep_warm = std::chrono::minutes{5}; ///< `cold_start.keep_warm` [0s, 24h]
+  double error_rate = 0;                          ///< `error_rate` [0, 1]: an invocation throws (transient)
+  std::vector<std::uint64_t> poison_records;      ///< `poison.records`: 1-based record numbers, always fail
+  double poison_rate = 0;                         ///< `poison.rate` [0, 1]: share of records that always fail
+  std::vector<std::string> poison_keys;           ///< `poison.keys`: every record of these keys fails
+  int account_concurrency = 1000;                 ///< `account_concurrency` [1, 1000000]
+};
+
+/// The event source mapping (AWS parameter names in snake_case).
+struct mapping_spec {
+  std::optional<int> batch_size;                     ///< `batch_size`
+  esm::duration batching_window{};                   ///< `maximum_batching_window`
+  int parallelization_factor = 1;                    ///< streams: `parallelization_factor`
+  int maximum_retry_attempts = -1;                   ///< streams: `maximum_retry_attempts`
+  esm::duration maximum_record_age = std::chrono::seconds{-1}; ///< streams: `maximum_record_age`
+  bool bisect_batch_on_function_error = false;       ///< streams
+  bool report_batch_item_failures = false;           ///< `report_batch_item_failures`
+  bool latest = false;                               ///< streams: `starting_position` LATEST
+  esm::duration tumbling_window{};                   ///< streams: `tumbling_window`
+  bool on_failure_destination = false;               ///< streams: `on_failure_destination`
+  esm::duration throttle_backoff = std::chrono::seconds{1}; ///< streams: `throttle_backoff`
+  std::optional<int> maximum_concurrency;            ///< SQS: `maximum_concurrency`
+  bool scaling_2022 = false;                         ///< SQS: `scaling` "2022" (+60/min, 1,000)
+  bool backoff_visibility = false;                   ///< SQS: `visibility_backoff` present
+  esm::duration backoff_base = std::chrono::seconds{1};      ///< `visibility_backoff.base`
+  esm::duration backoff_maximum = std::chrono::minutes{15};  ///< `visibility_backoff.maximum`
+};
+
+/// A metric the summary reports and goals can name.
+struct metric_info {
+  std::string_view name;  ///< e.g. `iterator_age_p99`
+  bool is_duration;       ///< compared as seconds; values may carry units
+  bool streams;           ///< exists for streams
+  bool queues;            ///< exists for SQS
+  std::string_view what;  ///< one line of explanation
+};
+/// Every metric, in summary order.
+[[nodiscard]] const std::vector<metric_info>& metrics_catalogue();
+
+/// A goal: `metric op value`, e.g. `iterator_age_p99 < 60s`.
+struct goal {
+  std::string text;       ///< as written
+  std::string metric;     ///< a name from `metrics_catalogue()`
+  std::string op;         ///< `<`, `<=`, `>`, `>=`, `==`, `!=`
+  double value = 0;       ///< seconds for durations
+};
+
+/// A chart esm-sim draws.
+enum class chart_kind { iterator_age, backlog, concurrency, throughput, errors };
+/// `iterator_age`, `backlog`, `concurrency`, `throughput`, `errors`.
+[[nodiscard]] std::string_view to_string(chart_kind k) noexcept;
+
+/// A whole scenario.
+struct scenario {
+  std::string name;                              ///< `name`
+  std::string description;                       ///< `description`
+  std::uint64_t seed = 1;                        ///< `seed`
+  esm::duration run_length = std::chrono::minutes{10}; ///< `duration` [1s, 30d]
+  esm::duration sample_interval = std::chrono::seconds{10}; ///< `sample_interval` [1ms, duration]
+  source_spec source;                            ///< `source`
+  std::vector<producer_spec> producers;          ///< `producers`
+  function_spec function;                        ///< `function`
+  mapping_spec mapping;                          ///< `mapping`
+  std::vector<goal> goals;                       ///< `goals`
+  std::vector<chart_kind> charts;                ///< `charts` (default: all five)
+};
+
+/// Reads and validates a scenario. `base_dir` resolves relative CSV paths. Throws
+/// `scenario_error` (JSON path + allowed values) for anything it cannot use.
+[[nodiscard]] scenario parse_scenario(const nlohmann::json& doc, const std::filesystem::path& base_dir = {});
+/// Reads a file: JSON syntax errors and I/O errors become `scenario_error`.
+[[nodiscard]] nlohmann::json load_json(const std::filesystem::path& file);
+/// Applies `--set path=value` to a document: `path` is dotted (`mapping.batch_size`,
+/// `producers.0.rate`); `value` is JSON when it parses as JSON, else a string. Throws
+/// `scenario_error` for a malformed assignment or a path through a non-object.
+void apply_override(nlohmann::json& doc, std::string_view assignment);
+/// Parses a goal text (`iterator_age_p99 < 60s`) for a source type. Throws `scenario_error` at `path`.
+[[nodiscard]] goal parse_goal(std::string_view text, source_type source, const std::string& path);
+/// Parses a duration: a number with a unit, `250ms`, `1.5s`, `10min`, `2h`, `4d` (also `us`, `ns`).
+/// Returns nullopt when the text is not one.
+[[nodiscard]] std::optional<esm::duration> parse_duration(std::string_view text) noexcept;
+/// A duration as short text with a unit (`250ms`, `1.5s`, `4min`, `2h`).
+[[nodiscard]] std::string duration_text(esm::duration d);
+
+} // namespace esm_sim
