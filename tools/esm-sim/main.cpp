@@ -237,7 +237,7 @@ int run_sweep(const options& o, const fs::path& out) {
     try {
       v.s = parse_scenario(doc, o.scenario.parent_path());
     } catch (const scenario_error& e) {
-      throw scenario_error(e.path(), std::string{e.what()} + " (in the variant " + key + "=" + val + ")");
+      throw scenario_error(e.path(), e.problem() + " (in the variant " + key + "=" + val + ")");
     }
     vs.push_back(std::move(v));
   }

@@ -351,8 +351,7 @@ std::string sweep_table(const std::string& key, const std::vector<variant>& vs) 
   }
   std::string o;
   auto line = [&](const std::vector<std::string>& cells) {
-    o += " ";
-    for (std::size_t i = 0; i < cells.size(); ++i) o += fmt::format(" {:>{}}", cells[i], width[i]);
+    for (std::size_t i = 0; i < cells.size(); ++i) o += fmt::format("  {:>{}}", cells[i], width[i]);
     o += "\n";
   };
   line(header);

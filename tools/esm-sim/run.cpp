@@ -309,7 +309,7 @@ run_result sample_loop(run_state& st, Snapshot snapshot, const progress_fn& prog
   bool drained = false;
   for (std::size_t i = 1; i <= n; ++i) {
     const esm::duration t = std::min(s.sample_interval * static_cast<esm::duration::rep>(i), s.run_length);
-    st.sim.advance_to(esm::time_point{} + t);
+    st.sim.run_until(esm::time_point{} + t); // the interval [t - interval, t): an event at t is the next one's
     const counters c = snapshot();
     sample_row row;
     row.t = seconds(t);

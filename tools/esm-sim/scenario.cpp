@@ -635,7 +635,12 @@ mapping_spec read_mapping(const json& v, const source_spec& src, const function_
     m.throttle_backoff = r.dur("throttle_backoff", 1ms, 60s).value_or(1s);
   } else {
     m.maximum_concurrency = r.integer<int>("maximum_concurrency", 2, 1000);
-    m.scaling_2022 = r.choice<bool>("scaling", {{"current", false}, {"2022", true}}).value_or(false);
+    if (r.has("scaling") && r.at("scaling").is_number_integer() &&
+        (r.at("scaling").get<long long>() == 2022 || r.at("scaling").get<long long>() == 2023)) {
+      m.scaling_2022 = r.at("scaling").get<long long>() == 2022; // --set mapping.scaling=2022 gives a number
+    } else {
+      m.scaling_2022 = r.choice<bool>("scaling", {{"current", false}, {"2023", false}, {"2022", true}}).value_or(false);
+    }
     if (r.has("visibility_backoff")) {
       object_reader b{r.at("visibility_backoff"), r.sub("visibility_backoff"), {"base", "maximum"}};
       m.backoff_visibility = true;

@@ -28,12 +28,15 @@ class scenario_error : public std::runtime_error {
 public:
   /// An error at `path` (empty: the whole document).
   scenario_error(std::string path, const std::string& problem)
-      : std::runtime_error(path.empty() ? problem : path + ": " + problem), path_(std::move(path)) {}
+      : std::runtime_error(path.empty() ? problem : path + ": " + problem), path_(std::move(path)), problem_(problem) {}
   /// The JSON path of the offending value.
   [[nodiscard]] const std::string& path() const noexcept { return path_; }
+  /// What is wrong with it (the message without the path).
+  [[nodiscard]] const std::string& problem() const noexcept { return problem_; }
 
 private:
   std::string path_;
+  std::string problem_;
 };
 
 /// The kind of source.

@@ -1,0 +1,178 @@
+// Tests of tools/esm-sim/run.hpp: the engine. Producers write what they say, keys are distributed
+// as said, failures happen as said, runs are deterministic, and every record is accounted for.
+#include "run.hpp"
+
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <string>
+
+#include "support/catch.hpp"
+#include "support/errors.hpp"
+
+using namespace std::chrono_literals;
+using json = nlohmann::json;
+
+namespace {
+
+json base(std::string_view type = "kinesis") {
+  return json{{"duration", "2min"},
+              {"sample_interval", "10s"},
+              {"source", {{"type", type}}},
+              {"producers", json::array({{{"type", "constant"}, {"rate", 10}}})},
+              {"function", {{"timeout", "10s"}, {"duration", "50ms"}}}};
+}
+
+esm_sim::run_result run(json doc, std::initializer_list<std::string_view> sets = {}) {
+  for (const auto s : sets) esm_sim::apply_override(doc, s);
+  return esm_sim::run_scenario(esm_sim::parse_scenario(doc));
+}
+
+/// Every record ended processed, dropped, at the destination / in the DLQ, or is still in the source.
+void check_accounted(const esm_sim::run_result& r) {
+  INFO("in " << r.records_in << " processed " << r.processed << " dropped " << r.dropped << " to_dlq " << r.to_dlq
+             << " remaining " << r.remaining);
+  CHECK(r.records_in == r.processed + r.dropped + r.to_dlq + r.remaining);
+}
+
+} // namespace
+
+TEST_CASE("a constant producer writes rate × time records, evenly", "[esm-sim][run]") {
+  const auto r = run(base(), {"producers.0.rate=25"});
+  CHECK(r.records_in == 25 * 120);
+  REQUIRE(r.timeline.size() == 12);
+  for (const auto& row : r.timeline) CHECK(row.records_in == 250);
+  CHECK(r.timeline.back().t == 120.0);
+  CHECK(r.remaining <= 10); // 50 ms handler, 1 shard: it keeps up (the last second's records wait for a poll)
+  check_accounted(r);
+}
+
+TEST_CASE("start and stop bound a producer", "[esm-sim][run]") {
+  const auto r = run(base(), {"producers.0.start=\"30s\"", "producers.0.stop=\"60s\""});
+  CHECK(r.records_in == 300);
+  CHECK(r.timeline[2].records_in == 0);
+  CHECK(r.timeline[3].records_in == 100);
+  CHECK(r.timeline[6].records_in == 0);
+  CHECK(r.drain_time >= 60.0);
+  CHECK(r.drain_time <= 70.0);
+}
+
+TEST_CASE("a Poisson producer averages its rate and depends on the seed", "[esm-sim][run]") {
+  const auto a = run(base(), {"producers.0={\"type\":\"poisson\",\"rate\":100}"});
+  const auto b = run(base(), {"producers.0={\"type\":\"poisson\",\"rate\":100}", "seed=2"});
+  CHECK(std::abs(static_cast<double>(a.records_in) - 12000.0) < 400.0); // ~3.6 standard deviations
+  CHECK(a.records_in != b.records_in);
+}
+
+TEST_CASE("a ramp writes (from + to) / 2 × its length", "[esm-sim][run]") {
+  const auto r = run(base(), {"producers.0={\"type\":\"ramp\",\"from\":0,\"to\":100}"});
+  CHECK(r.records_in == 6000);
+  CHECK(r.timeline.front().records_in < r.timeline.back().records_in);
+  CHECK(r.timeline.front().records_in == 42); // ∫0..10 s of 100·t/120 = 41.7
+}
+
+TEST_CASE("bursts write count records every period, repeat times", "[esm-sim][run]") {
+  const auto r = run(base(), {"producers.0={\"type\":\"bursts\",\"count\":500,\"every\":\"30s\",\"repeat\":3}"});
+  CHECK(r.records_in == 1500);
+  CHECK(r.timeline[0].records_in == 500); // t = 0
+  CHECK(r.timeline[3].records_in == 500); // t = 30 s
+  CHECK(r.timeline[6].records_in == 500); // t = 60 s
+  CHECK(r.timeline[9].records_in == 0);   // no fourth burst
+}
+
+TEST_CASE("a hot key concentrates a stream's records on one shard", "[esm-sim][run]") {
+  // Four shards, uniform keys: up to four batches at once. Every record on one hot key: one.
+  const auto spread = run(base(), {"source.shards=4", "producers.0.rate=400", "function.duration=\"500ms\""});
+  const auto hot = run(base(), {"source.shards=4", "producers.0.rate=400", "function.duration=\"500ms\"",
+                                "producers.0.keys={\"type\":\"hot\",\"count\":100,\"hot_keys\":1,\"hot_share\":1}"});
+  CHECK(spread.concurrency_max == 4);
+  CHECK(hot.concurrency_max == 1);
+  // Zipf with a steep exponent behaves like a hot key too.
+  const auto zipf = run(base(), {"source.shards=4", "producers.0.rate=400", "function.duration=\"500ms\"",
+                                 "producers.0.keys={\"type\":\"zipf\",\"count\":100,\"s\":8}"});
+  CHECK(zipf.concurrency_max <= 4);
+  CHECK(zipf.iterator_age_max > spread.iterator_age_max);
+}
+
+TEST_CASE("an error rate fails that share of invocations, which the stream retries", "[esm-sim][run]") {
+  const auto r = run(base(), {"function.error_rate=0.25"});
+  const double share = static_cast<double>(r.errors) / static_cast<double>(r.invocations);
+  CHECK(share > 0.18);
+  CHECK(share < 0.32);
+  CHECK(r.retries == r.errors); // infinite retries: every failed batch is invoked again
+  CHECK(r.processed == r.records_in - r.remaining);
+  check_accounted(r);
+}
+
+TEST_CASE("a handler longer than the timeout is a timeout error", "[esm-sim][run]") {
+  const auto r = run(base(), {"function.timeout=\"1s\"", "function.duration=\"2s\"", "mapping.maximum_retry_attempts=0"});
+  CHECK(r.errors + 1 >= r.invocations); // the last one may still run at the end
+  CHECK(r.timeouts == r.errors);
+  CHECK(r.processed == 0);
+  CHECK(r.dropped + r.remaining == r.records_in);
+}
+
+TEST_CASE("reserved concurrency throttles an SQS mapping's extra batches", "[esm-sim][run]") {
+  const auto r = run(base("sqs"), {"producers.0.rate=100", "function.reserved_concurrency=1", "function.duration=\"1s\""});
+  CHECK(r.throttles > 0);
+  CHECK(r.concurrency_max == 1);
+  check_accounted(r);
+}
+
+TEST_CASE("cold starts happen once per new execution environment", "[esm-sim][run]") {
+  const auto r = run(base(), {"source.shards=3", "producers.0.rate=300", "function.cold_start={\"init\":\"300ms\"}"});
+  CHECK(r.cold_starts == 3); // one environment per shard, kept warm
+  const auto warm = run(base(), {"source.shards=3", "producers.0.rate=300"});
+  CHECK(warm.cold_starts == 0);
+}
+
+TEST_CASE("the same scenario and seed give the same run, bit for bit", "[esm-sim][run]") {
+  const std::initializer_list<std::string_view> sets{"producers.0={\"type\":\"poisson\",\"rate\":200}",
+                                                     "function.error_rate=0.1",
+                                                     "function.duration={\"type\":\"exponential\",\"mean\":\"80ms\"}",
+                                                     "source.shards=2"};
+  const auto a = run(base(), sets);
+  const auto b = run(base(), sets);
+  REQUIRE(a.timeline.size() == b.timeline.size());
+  for (std::size_t i = 0; i < a.timeline.size(); ++i) {
+    CHECK(a.timeline[i].records_in == b.timeline[i].records_in);
+    CHECK(a.timeline[i].processed == b.timeline[i].processed);
+    CHECK(a.timeline[i].errors == b.timeline[i].errors);
+    CHECK(std::memcmp(&a.timeline[i].iterator_age_max, &b.timeline[i].iterator_age_max, sizeof(double)) == 0);
+  }
+  CHECK(a.events == b.events);
+  CHECK(a.iterator_age_p99 == b.iterator_age_p99);
+}
+
+TEST_CASE("every record is accounted for on every source", "[esm-sim][run]") {
+  for (const char* type : {"kinesis", "dynamodb", "sqs", "sqs_fifo"}) {
+    INFO(type);
+    const auto r = run(base(type), {"producers.0.rate=50", "function.error_rate=0.2", "function.poison={\"rate\":0.01}"});
+    CHECK(r.records_in == 6000);
+    CHECK(r.errors > 0);
+    check_accounted(r);
+  }
+}
+
+TEST_CASE("metrics are found by their catalogue names", "[esm-sim][run]") {
+  const auto r = run(base());
+  for (const auto& m : esm_sim::metrics_catalogue()) {
+    INFO(m.name);
+    CHECK_FALSE(std::isnan(r.metric(m.name)));
+  }
+  CHECK(std::isnan(r.metric("no_such_metric")));
+  CHECK(r.metric("records_in") == 1200.0);
+}
+
+TEST_CASE("goals compare a metric with a value", "[esm-sim][run]") {
+  const auto g = [](const char* op) { return esm_sim::goal{"", "dropped", op, 5.0}; };
+  CHECK(esm_sim::goal_met(g("<"), 4));
+  CHECK_FALSE(esm_sim::goal_met(g("<"), 5));
+  CHECK(esm_sim::goal_met(g("<="), 5));
+  CHECK(esm_sim::goal_met(g(">"), 6));
+  CHECK_FALSE(esm_sim::goal_met(g(">="), 4));
+  CHECK(esm_sim::goal_met(g("=="), 5));
+  CHECK(esm_sim::goal_met(g("!="), 4));
+  CHECK_FALSE(esm_sim::goal_met(g("<"), std::nan("")));
+  CHECK_FALSE(esm_sim::goal_met(g("<"), std::numeric_limits<double>::infinity()));
+}

@@ -1,0 +1,317 @@
+// Tests of tools/esm-sim/scenario.hpp: reading a scenario file, the defaults, and every kind of
+// rejection (unknown key, wrong type, out of AWS's range, not for this source) with its JSON path.
+#include "scenario.hpp"
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include "support/catch.hpp"
+#include "support/errors.hpp"
+
+using namespace std::chrono_literals;
+using esm_sim::parse_scenario;
+using esm_sim::scenario_error;
+using json = nlohmann::json;
+
+namespace {
+
+json minimal(std::string_view type = "kinesis") {
+  return json{{"duration", "1min"},
+              {"source", {{"type", type}}},
+              {"producers", json::array({{{"type", "constant"}, {"rate", 10}}})}};
+}
+
+/// The message of the scenario_error that parsing `doc` throws.
+std::string error(const json& doc) {
+  return esm_test::error_of<scenario_error>([&] { (void)parse_scenario(doc); });
+}
+
+/// `doc` with `path=value` applied, as `--set` does.
+json with(json doc, const std::string& assignment) {
+  esm_sim::apply_override(doc, assignment);
+  return doc;
+}
+
+} // namespace
+
+TEST_CASE("a minimal scenario gets AWS's defaults", "[esm-sim][scenario]") {
+  const auto s = parse_scenario(minimal());
+  CHECK(s.source.type == esm_sim::source_type::kinesis);
+  CHECK(s.source.shards == 1);
+  CHECK(s.source.retention == 24h);
+  CHECK(s.seed == 1);
+  CHECK(s.run_length == 1min);
+  CHECK(s.sample_interval == 1s); // duration / 120, at least 1 s
+  CHECK_FALSE(s.mapping.batch_size.has_value()); // the source's default: 100 for streams
+  CHECK(s.mapping.parallelization_factor == 1);
+  CHECK(s.mapping.maximum_retry_attempts == -1);
+  CHECK(s.mapping.maximum_record_age == -1s);
+  CHECK(s.function.timeout == 3s);
+  CHECK(s.function.account_concurrency == 1000);
+  CHECK(s.producers.at(0).keys.count == 100);
+  CHECK(s.producers.at(0).keys.prefix == "key-");
+  CHECK(s.charts.size() == 5);
+  const auto q = parse_scenario(minimal("sqs"));
+  CHECK(q.source.visibility_timeout == 30s);
+  CHECK(q.source.retention == 96h);
+  const auto f = parse_scenario(minimal("sqs_fifo"));
+  CHECK(f.source.name == "queue.fifo");
+  CHECK(f.producers.at(0).keys.prefix == "group-");
+}
+
+TEST_CASE("every key of a full scenario is read", "[esm-sim][scenario]") {
+  const json doc = json::parse(R"({
+    "name": "full", "description": "d", "seed": 42, "duration": "2h", "sample_interval": "30s",
+    "source": {"type": "kinesis", "name": "orders", "shards": 8, "retention": "48h"},
+    "producers": [
+      {"type": "poisson", "rate": 2000, "start": "1min", "stop": "90min", "record_bytes": 512,
+       "keys": {"type": "hot", "count": 1000, "hot_keys": 3, "hot_share": 0.4, "prefix": "device-"}},
+      {"type": "ramp", "from": 0, "to": 500, "keys": {"type": "zipf", "count": 50, "s": 1.2}},
+      {"type": "bursts", "count": 10000, "every": "15min", "repeat": 4}
+    ],
+    "function": {"name": "f", "timeout": "30s", "reserved_concurrency": 50, "memory_mb": 1024,
+                 "duration": {"type": "normal", "mean": "120ms", "stddev": "20ms", "per_record": "1ms"},
+                 "cold_start": {"init": "400ms", "keep_warm": "10min"}, "error_rate": 0.01,
+                 "poison": {"records": [7, 3], "rate": 0.0001, "keys": ["device-2"]}, "account_concurrency": 3000},
+    "mapping": {"batch_size": 500, "maximum_batching_window": "2s", "parallelization_factor": 4,
+                "maximum_retry_attempts": 3, "maximum_record_age": "3600s", "bisect_batch_on_function_error": true,
+                "report_batch_item_failures": true, "starting_position": "LATEST", "on_failure_destination": true,
+                "throttle_backoff": "500ms"},
+    "goals": ["iterator_age_p99 < 60s", "dropped == 0"],
+    "charts": ["iterator_age", "backlog"]
+  })");
+  const auto s = parse_scenario(doc);
+  CHECK(s.seed == 42);
+  CHECK(s.run_length == 2h);
+  CHECK(s.source.shards == 8);
+  CHECK(s.source.retention == 48h);
+  REQUIRE(s.producers.size() == 3);
+  CHECK(s.producers[0].type == esm_sim::producer_spec::kind::poisson);
+  CHECK(s.producers[0].start == 1min);
+  CHECK(s.producers[0].stop == 90min);
+  CHECK(s.producers[0].keys.hot_keys == 3);
+  CHECK(s.producers[1].stop == 2h); // a ramp without stop ends at the run's end
+  CHECK(s.producers[1].keys.zipf_s == Approx(1.2));
+  CHECK(s.producers[2].repeat == 4);
+  CHECK(s.function.reserved_concurrency == 50);
+  CHECK(s.function.duration.type == esm_sim::duration_spec::kind::normal);
+  CHECK(s.function.duration.per_record == 1ms);
+  CHECK(s.function.cold_starts);
+  CHECK(s.function.cold_start_init.a == 400ms);
+  CHECK(s.function.poison_records == std::vector<std::uint64_t>{3, 7});
+  CHECK(s.mapping.batch_size == 500);
+  CHECK(s.mapping.maximum_record_age == 3600s);
+  CHECK(s.mapping.latest);
+  CHECK(s.mapping.throttle_backoff == 500ms);
+  REQUIRE(s.goals.size() == 2);
+  CHECK(s.goals[0].metric == "iterator_age_p99");
+  CHECK(s.goals[0].op == "<");
+  CHECK(s.goals[0].value == 60.0);
+  CHECK(s.charts.size() == 2);
+}
+
+TEST_CASE("unknown keys are rejected with their path and the keys allowed there", "[esm-sim][scenario]") {
+  CHECK(error(with(minimal(), "mapping.batchsize=10")) ==
+        "mapping.batchsize: unknown key; allowed here: batch_size, maximum_batching_window, parallelization_factor, "
+        "maximum_retry_attempts, maximum_record_age, bisect_batch_on_function_error, report_batch_item_failures, "
+        "starting_position, tumbling_window, on_failure_destination, throttle_backoff, maximum_concurrency, scaling, "
+        "visibility_backoff");
+  CHECK(error(with(minimal(), "producers.0.keys.hot=1")).starts_with("producers.0.keys.hot: unknown key; allowed here: type, count"));
+  CHECK(error(with(minimal(), "runtime=\"1h\"")).starts_with("runtime: unknown key; allowed here: name, description"));
+}
+
+TEST_CASE("wrong types are rejected with their path", "[esm-sim][scenario]") {
+  CHECK(error(with(minimal(), "mapping.batch_size=\"100\"")) ==
+        "mapping.batch_size: expected an integer in [1, 10000] for kinesis sources, got a string (\"100\")");
+  CHECK(error(with(minimal(), "duration=60")) ==
+        "duration: expected a duration string such as \"250ms\", \"30s\", \"5min\" or \"1h\" in [1s, 720h], got a number (60)");
+  CHECK(error(with(minimal(), "mapping.bisect_batch_on_function_error=1")) ==
+        "mapping.bisect_batch_on_function_error: expected true or false, got a number");
+  CHECK(error(with(minimal(), "producers={}")) == "producers: expected a non-empty array of producers");
+  CHECK(error(with(minimal(), "source=[]")) == "source: expected an object, got an array");
+  CHECK(error(with(minimal(), "duration=\"10 minutes\"")) ==
+        "duration: \"10 minutes\" is not a duration; write a number and a unit (ns, us, ms, s, min, h, d), e.g. \"250ms\"");
+}
+
+TEST_CASE("values outside AWS's ranges are rejected with the allowed range", "[esm-sim][scenario]") {
+  CHECK(error(with(minimal(), "mapping.batch_size=20000")) ==
+        "mapping.batch_size: 20000 is outside the allowed range [1, 10000] for kinesis sources");
+  CHECK(error(with(minimal("sqs_fifo"), "mapping.batch_size=11")) ==
+        "mapping.batch_size: 11 is outside the allowed range [1, 10] for sqs_fifo sources");
+  CHECK(error(with(minimal(), "mapping.parallelization_factor=11")) ==
+        "mapping.parallelization_factor: 11 is outside the allowed range [1, 10]");
+  CHECK(error(with(minimal(), "mapping.maximum_retry_attempts=10001")) ==
+        "mapping.maximum_retry_attempts: 10001 is outside the allowed range [-1, 10000] (-1 = infinite)");
+  CHECK(error(with(minimal(), "mapping.maximum_record_age=\"59s\"")) ==
+        "mapping.maximum_record_age: \"59s\" is outside the allowed range [60s, 168h] in whole seconds or -1 (infinite)");
+  CHECK(error(with(minimal(), "mapping.maximum_batching_window=\"301s\"")) ==
+        "mapping.maximum_batching_window: \"301s\" is outside the allowed range [0s, 5min] in whole seconds");
+  CHECK(error(with(minimal(), "mapping.tumbling_window=\"1.5s\"")) ==
+        "mapping.tumbling_window: \"1.5s\" is outside the allowed range [0s, 15min] in whole seconds");
+  CHECK(error(with(minimal("sqs"), "mapping.maximum_concurrency=1")) ==
+        "mapping.maximum_concurrency: 1 is outside the allowed range [2, 1000]");
+  CHECK(error(with(minimal("sqs"), "source.visibility_timeout=\"13h\"")) ==
+        "source.visibility_timeout: \"13h\" is outside the allowed range [0s, 12h] in whole seconds");
+  CHECK(error(with(minimal("sqs"), "source.dead_letter_queue.max_receive_count=0")) ==
+        "source.dead_letter_queue.max_receive_count: 0 is outside the allowed range [1, 1000]");
+  CHECK(error(with(minimal(), "function.timeout=\"901s\"")) ==
+        "function.timeout: \"901s\" is outside the allowed range [1s, 15min] in whole seconds");
+  CHECK(error(with(minimal(), "function.reserved_concurrency=901")) ==
+        "function.reserved_concurrency: 901 is outside the allowed range [0, 900] (account_concurrency − 100)");
+  CHECK(error(with(minimal(), "function.error_rate=1.5")) == "function.error_rate: 1.5 is outside the allowed range [0, 1]");
+  CHECK(error(with(minimal(), "producers.0.rate=0")) == "producers.0.rate: 0 is outside the allowed range (0, 10000000]");
+  CHECK(error(with(minimal("dynamodb"), "source.retention=\"48h\"")) ==
+        "source.retention: \"48h\" is outside the allowed range [24h, 24h] (DynamoDB Streams keep records 24h; or \"until_consumed\")");
+  CHECK(error(with(minimal(), "source.shards=0")) == "source.shards: 0 is outside the allowed range [1, 100000]");
+}
+
+TEST_CASE("settings of another source or another kind are rejected", "[esm-sim][scenario]") {
+  CHECK(error(with(minimal("sqs"), "mapping.parallelization_factor=2")) ==
+        "mapping.parallelization_factor: does not apply here; it applies to kinesis and dynamodb sources");
+  CHECK(error(with(minimal(), "mapping.maximum_concurrency=5")) ==
+        "mapping.maximum_concurrency: does not apply here; it applies to sqs and sqs_fifo sources");
+  CHECK(error(with(minimal(), "source.visibility_timeout=\"30s\"")) ==
+        "source.visibility_timeout: does not apply here; it applies to sqs and sqs_fifo sources");
+  CHECK(error(with(minimal("sqs"), "source.content_based_deduplication=true")) ==
+        "source.content_based_deduplication: does not apply here; it applies to sqs_fifo sources");
+  CHECK(error(with(minimal(), "producers.0.count=5")) ==
+        "producers.0.count: does not apply here; it applies to bursts producers");
+  CHECK(error(with(minimal("sqs_fifo"), "mapping.maximum_batching_window=\"1s\"")) ==
+        "mapping.maximum_batching_window: must be \"0s\": FIFO queues do not support a batching window");
+  CHECK(error(with(minimal("sqs"), "mapping.batch_size=100")) ==
+        "mapping.maximum_batching_window: must be at least \"1s\" when batch_size is above 10 (AWS requires it for SQS)");
+  CHECK(error(with(minimal("sqs_fifo"), "source.name=\"orders\"")) ==
+        "source.name: \"orders\": a FIFO queue's name ends in \".fifo\"");
+  CHECK(error(with(minimal(), "source.type=\"kafka\"")) ==
+        "source.type: \"kafka\" is not one of \"kinesis\", \"dynamodb\", \"sqs\", \"sqs_fifo\"");
+}
+
+TEST_CASE("missing required parts are named", "[esm-sim][scenario]") {
+  auto doc = minimal();
+  doc.erase("duration");
+  CHECK(error(doc) == "duration: missing; the simulated run length, e.g. \"10min\" (1s to 30d)");
+  doc = minimal();
+  doc.erase("producers");
+  CHECK(error(doc) == "producers: missing; an array of producers (at least one)");
+  CHECK(error(with(minimal(), "producers.0={\"type\":\"constant\"}")) ==
+        "producers.0.rate: missing; records per second, a number in (0, 10000000]");
+  CHECK(error(with(minimal(), "producers.0={\"type\":\"bursts\"}")) ==
+        "producers.0.count: missing; records per burst, an integer in [1, 100000000]");
+  CHECK(error(with(minimal(), "producers.0={\"type\":\"ramp\",\"from\":0,\"to\":10,\"stop\":\"0s\"}")) ==
+        "producers.0.stop: a ramp needs `stop` after `start`");
+}
+
+TEST_CASE("goals name a known metric of the source, an operator and a value", "[esm-sim][scenario]") {
+  CHECK(error(with(minimal(), "goals=[\"iterator_age_p99 < 60s\", \"iterator_age_p98 < 1min\"]")).starts_with(
+      "goals.1: unknown metric \"iterator_age_p98\"; metrics for kinesis sources: records_in, processed"));
+  CHECK(error(with(minimal("sqs"), "goals=[\"iterator_age_p99 < 60s\"]")) ==
+        "goals.0: \"iterator_age_p99\" does not apply to sqs sources");
+  CHECK(error(with(minimal(), "goals=[\"dropped = 0\"]")) ==
+        "goals.0: \"=\" is not an operator; use one of < <= > >= == !=");
+  CHECK(error(with(minimal(), "goals=[\"iterator_age_max < 60\"]")) ==
+        "goals.0: \"60\" is not a duration; iterator_age_max needs one, e.g. 60s");
+  CHECK(error(with(minimal(), "goals=[\"dropped < 1k\"]")) == "goals.0: \"1k\" is not a number (dropped is a count)");
+  CHECK(error(with(minimal(), "goals=[\"dropped\"]")) ==
+        "goals.0: \"dropped\" is not a goal; write `metric op value`, e.g. \"iterator_age_p99 < 60s\"");
+  const auto g = esm_sim::parse_goal("drain_time <= 4.5min", esm_sim::source_type::sqs, "goals.0");
+  CHECK(g.value == Approx(270.0));
+}
+
+TEST_CASE("poison keys must be keys a producer writes", "[esm-sim][scenario]") {
+  CHECK(parse_scenario(with(minimal(), "function.poison={\"keys\":[\"key-99\"]}")).function.poison_keys.size() == 1);
+  CHECK(error(with(minimal(), "function.poison={\"keys\":[\"key-100\"]}")) ==
+        "function.poison.keys.0: \"key-100\" is not a key any producer writes (keys are prefix + 0..count-1, e.g. \"key-0\")");
+  CHECK(error(with(minimal(), "function.poison={\"records\":[0]}")) ==
+        "function.poison.records.0: expected a record number >= 1, got 0");
+}
+
+TEST_CASE("CSV producers read times and keys, and reject bad rows with file and line", "[esm-sim][scenario]") {
+  const auto dir = std::filesystem::temp_directory_path() / "esm_sim_scenario_csv";
+  std::filesystem::create_directories(dir);
+  {
+    std::ofstream{dir / "ok.csv"} << "time,key\n0.5,a\n1.25,b\n2s,a\n3,\n";
+    std::ofstream{dir / "desc.csv"} << "time\n2\n1\n";
+    std::ofstream{dir / "bad.csv"} << "time\n1\nsoon\n";
+    std::ofstream{dir / "nohdr.csv"} << "when\n1\n";
+  }
+  auto doc = with(minimal(), "producers.0={\"type\":\"csv\",\"file\":\"ok.csv\"}");
+  const auto s = parse_scenario(doc, dir);
+  const auto& p = s.producers.at(0);
+  CHECK(p.times == std::vector<esm::duration>{500ms, 1250ms, 2s, 3s});
+  CHECK(p.csv_keys == std::vector<std::string>{"a", "b"});
+  CHECK(p.time_keys == std::vector<int>{0, 1, 0, -1});
+  auto bad = [&](const char* file) {
+    return esm_test::error_of<scenario_error>(
+        [&] { (void)parse_scenario(with(minimal(), std::string{"producers.0={\"type\":\"csv\",\"file\":\""} + file + "\"}"), dir); });
+  };
+  CHECK(bad("desc.csv") == "producers.0.file: desc.csv:3: times must be ascending");
+  CHECK(bad("bad.csv") ==
+        "producers.0.file: bad.csv:3: \"soon\" is not a time (seconds from the start, e.g. 1.25, or a duration like 1250ms)");
+  CHECK(bad("nohdr.csv").ends_with("the header has no `time` column (columns: time[,key])"));
+  CHECK(bad("missing.csv").starts_with("producers.0.file: cannot read"));
+}
+
+TEST_CASE("overrides (--set) reach nested keys and array elements", "[esm-sim][scenario]") {
+  auto doc = minimal();
+  esm_sim::apply_override(doc, "mapping.batch_size=500");
+  esm_sim::apply_override(doc, "producers.0.rate=2.5");
+  esm_sim::apply_override(doc, "source.retention=until_consumed"); // a bare word is a string
+  esm_sim::apply_override(doc, "function.duration=\"250ms\"");
+  CHECK(doc["mapping"]["batch_size"] == 500);
+  CHECK(doc["producers"][0]["rate"] == 2.5);
+  CHECK(doc["source"]["retention"] == "until_consumed");
+  const auto s = parse_scenario(doc);
+  CHECK(s.source.until_consumed);
+  CHECK(s.function.duration.a == 250ms);
+  // null unsets an optional setting.
+  esm_sim::apply_override(doc, "mapping.batch_size=null");
+  CHECK_FALSE(parse_scenario(doc).mapping.batch_size.has_value());
+  auto set_error = [&](const char* a) {
+    return esm_test::error_of<scenario_error>([&] { esm_sim::apply_override(doc, a); });
+  };
+  CHECK(set_error("batch_size") == "\"batch_size\" is not key=value (e.g. mapping.batch_size=500)");
+  CHECK(set_error("producers.3.rate=1") == "producers.3: not an index of this array (0..0)");
+  CHECK(set_error("duration.x=1") == "duration.x: cannot set a key inside a string");
+}
+
+TEST_CASE("durations are numbers with a unit", "[esm-sim][scenario]") {
+  using esm_sim::parse_duration;
+  CHECK(parse_duration("250ms") == 250ms);
+  CHECK(parse_duration("1.5s") == 1500ms);
+  CHECK(parse_duration("10min") == 10min);
+  CHECK(parse_duration("2h") == 2h);
+  CHECK(parse_duration("4d") == 96h);
+  CHECK(parse_duration("7us") == 7us);
+  CHECK(parse_duration("0s") == esm::duration::zero());
+  CHECK_FALSE(parse_duration("10"));
+  CHECK_FALSE(parse_duration("s"));
+  CHECK_FALSE(parse_duration("-1s"));
+  CHECK_FALSE(parse_duration("1.2.3s"));
+  CHECK_FALSE(parse_duration("5 min"));
+  CHECK_FALSE(parse_duration("1e30d"));
+  CHECK(esm_sim::duration_text(1500ms) == "1.5s");
+  CHECK(esm_sim::duration_text(5min) == "5min");
+  CHECK(esm_sim::duration_text(24h) == "24h");
+  CHECK(esm_sim::duration_text(250ms) == "250ms");
+}
+
+TEST_CASE("every shipped scenario is valid", "[esm-sim][scenario]") {
+  std::size_t n = 0;
+  for (const auto& e : std::filesystem::directory_iterator{ESM_SCENARIOS_DIR}) {
+    if (e.path().extension() != ".json") continue;
+    INFO(e.path().filename().string());
+    const auto s = parse_scenario(esm_sim::load_json(e.path()), e.path().parent_path());
+    CHECK_FALSE(s.goals.empty());
+    CHECK_FALSE(s.description.empty());
+    ++n;
+  }
+  CHECK(n >= 8);
+}
+
+TEST_CASE("a file that is not JSON is reported with its line and column", "[esm-sim][scenario]") {
+  const auto file = std::filesystem::temp_directory_path() / "esm_sim_broken.json";
+  std::ofstream{file} << "{\n  \"duration\": \"1min\",\n  \"source\": {\"type\": \"kinesis\"\n}\n";
+  const auto e = esm_test::error_of<scenario_error>([&] { (void)esm_sim::load_json(file); });
+  CHECK(e.find("invalid JSON: parse error at line 5") != std::string::npos);
+}
