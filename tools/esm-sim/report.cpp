@@ -41,6 +41,27 @@ std::string seconds_text(double s) {
   return trim(fmt::format("{:.2f}", s / 3600)) + "h";
 }
 
+// Words of `text` on lines of at most `width` characters, each starting with `indent`.
+std::string wrap(const std::string& text, std::size_t width, const std::string& indent) {
+  std::string out;
+  std::string line = indent;
+  std::size_t from = 0;
+  while (from < text.size()) {
+    auto to = text.find(' ', from);
+    if (to == std::string::npos) to = text.size();
+    const std::string word = text.substr(from, to - from);
+    if (line.size() > indent.size() && line.size() + 1 + word.size() > width) {
+      out += line + "\n";
+      line = indent;
+    }
+    if (line.size() > indent.size()) line += ' ';
+    line += word;
+    from = to + 1;
+  }
+  if (line.size() > indent.size()) out += line + "\n";
+  return out;
+}
+
 std::string csv_number(double v) {
   if (std::isnan(v)) return "";
   std::string t = fmt::format("{:.3f}", v);
@@ -137,12 +158,12 @@ std::string summary_text(const scenario& s, const run_result& r, const std::vect
   const char* reset = color ? "\x1b[0m" : "";
   std::string o;
   o += fmt::format("{}{}{}: {}\n", bold, s.name, reset, source_line(s));
-  if (!s.description.empty()) o += fmt::format("  {}\n", s.description);
+  if (!s.description.empty()) o += wrap(s.description, 100, "  ");
   o += fmt::format("  simulated {} in {:.2f} s of wall time ({} events, seed {})\n\n", seconds_text(r.virtual_seconds),
                    wall_seconds, grouped(r.events), s.seed);
-  o += fmt::format("  records       in {}  processed {}  dropped {}  to {} {}  remaining {}\n", grouped(r.records_in),
-                   grouped(r.processed), grouped(r.dropped), stream ? "destination" : "DLQ", grouped(r.to_dlq),
-                   grouped(r.remaining));
+  o += fmt::format("  records       in {}  processed {}{}  dropped {}  to {} {}  remaining {}\n", grouped(r.records_in),
+                   grouped(r.processed), s.mapping.filter_criteria.empty() ? std::string{} : "  filtered " + grouped(r.filtered),
+                   grouped(r.dropped), stream ? "destination" : "DLQ", grouped(r.to_dlq), grouped(r.remaining));
   o += fmt::format("  invocations   {}  errors {}{}  throttles {}  retries {}", grouped(r.invocations), grouped(r.errors),
                    r.timeouts > 0 ? fmt::format(" ({} timeouts)", grouped(r.timeouts)) : std::string{},
                    grouped(r.throttles), grouped(r.retries));
@@ -163,7 +184,8 @@ std::string summary_text(const scenario& s, const run_result& r, const std::vect
   }
   if (!stream && r.duplicates > 0) o += fmt::format("  duplicates    {} extra deliveries (at-least-once)\n", grouped(r.duplicates));
   if (std::isinf(r.drain_time)) {
-    o += fmt::format("  drained       no: {} records left at the end\n", grouped(r.remaining));
+    o += fmt::format("  drained       no: {} records in the source at the end{}\n", grouped(r.remaining),
+                     r.producing_at_end ? " (producers write until the end)" : "");
   } else {
     o += fmt::format("  drained       at {}\n", seconds_text(r.drain_time));
   }
@@ -179,12 +201,12 @@ std::string summary_text(const scenario& s, const run_result& r, const std::vect
 
 std::string timeline_csv(const run_result& r) {
   std::string o =
-      "time_s,records_in,processed,invocations,errors,throttles,retries,bisections,dropped,to_dlq,cold_starts,"
+      "time_s,records_in,processed,filtered,invocations,errors,throttles,retries,bisections,dropped,to_dlq,cold_starts,"
       "iterator_age_max_s,iterator_age_mean_s,backlog,oldest_message_age_s,concurrency,concurrency_max,"
       "target_concurrency\n";
   for (const auto& x : r.timeline) {
-    o += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", csv_number(x.t), x.records_in, x.processed,
-                     x.invocations, x.errors, x.throttles, x.retries, x.bisections, x.dropped, x.to_dlq, x.cold_starts,
+    o += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", csv_number(x.t), x.records_in,
+                     x.processed, x.filtered, x.invocations, x.errors, x.throttles, x.retries, x.bisections, x.dropped, x.to_dlq, x.cold_starts,
                      csv_number(x.iterator_age_max), csv_number(x.iterator_age_mean), x.backlog,
                      csv_number(x.oldest_age), x.concurrency, x.concurrency_max, x.target);
   }
@@ -366,6 +388,8 @@ std::vector<std::string> write_sweep_charts(const std::filesystem::path& dir, co
   const auto& first = vs.front();
   const bool stream = is_stream(first.s.source.type);
   const auto ax = time_axis(first.r);
+  // Legends name the setting by its last path segment: "parallelization_factor = 2".
+  const std::string label = key.substr(key.rfind('.') == std::string::npos ? 0 : key.rfind('.') + 1);
   auto pick = [&](const variant& v, bool age) {
     std::vector<double> y;
     for (const auto& row : v.r.timeline) {
@@ -384,13 +408,13 @@ std::vector<std::string> write_sweep_charts(const std::filesystem::path& dir, co
     if (age) {
       auto [u, scaled] = scale_ages(std::move(ys));
       ys = std::move(scaled);
-      c.title = stream ? "Iterator age (max per interval) by " + key : "Age of the oldest message by " + key;
+      c.title = stream ? "Iterator age (max per interval) by " + label : "Age of the oldest message by " + label;
       c.y_label = fmt::format("{} ({})", stream ? "IteratorAge" : "ApproximateAgeOfOldestMessage", u.name);
     } else {
-      c.title = "Backlog by " + key;
+      c.title = "Backlog by " + label;
       c.y_label = stream ? "unprocessed records" : "messages in the queue";
     }
-    for (std::size_t i = 0; i < vs.size(); ++i) c.series.push_back({key + " = " + vs[i].value, std::move(ys[i]), false});
+    for (std::size_t i = 0; i < vs.size(); ++i) c.series.push_back({label + " = " + vs[i].value, std::move(ys[i]), false});
     const std::string name = age ? "sweep_age.svg" : "sweep_backlog.svg";
     write_file(dir / name, render_svg(c));
     files.push_back(name);

@@ -11,8 +11,10 @@
 #include <fmt/core.h>
 
 #include <esm/core/simulation.hpp>
+#include <esm/filter/criteria.hpp>
 #include <esm/lambda/function.hpp>
 #include <esm/pollers/queue_poller.hpp>
+#include <esm/pollers/record_filter.hpp>
 #include <esm/pollers/stream_poller.hpp>
 #include <esm/sources/dynamodb_stream.hpp>
 #include <esm/sources/kinesis_stream.hpp>
@@ -27,6 +29,7 @@ double run_result::metric(std::string_view name) const {
   const auto u = [](std::uint64_t v) { return static_cast<double>(v); };
   if (name == "records_in") return u(records_in);
   if (name == "processed") return u(processed);
+  if (name == "filtered") return u(filtered);
   if (name == "dropped") return u(dropped);
   if (name == "to_dlq") return u(to_dlq);
   if (name == "remaining") return u(remaining);
@@ -63,16 +66,45 @@ bool goal_met(const goal& g, double v) noexcept {
   return false;
 }
 
-/// What a record carries: its number, its size, and whether it is poison. (Outside the
-/// anonymous namespace: g++ 12 warns "used but never defined" for the hidden friends of
-/// esm::queue_batch's iterator when the message type has internal linkage.)
+/// What a record carries: its number, its modelled size, whether it is poison, and, when the
+/// mapping has filter criteria, its content as JSON text, `{"producer":"orders","n":42}` (the
+/// `data` / `body` / `NewImage` a filter reads; no allocation). Its size for batching and limits
+/// is `bytes`. (Outside the anonymous namespace: g++ 12 warns "used but never defined" for the
+/// hidden friends of esm::queue_batch's iterator when the message type has internal linkage.)
 struct payload {
   std::uint64_t id = 0;
   std::uint32_t bytes = 0;
   bool poison = false;
+  std::uint8_t text_size = 0;
+  std::array<char, 64> text{};
   [[nodiscard]] std::size_t payload_bytes() const noexcept { return bytes; }
+  [[nodiscard]] const char* data() const noexcept { return text.data(); }
+  [[nodiscard]] std::size_t size() const noexcept { return text_size; }
+  [[nodiscard]] const char* begin() const noexcept { return text.data(); }
+  [[nodiscard]] const char* end() const noexcept { return text.data() + text_size; }
 };
 
+} // namespace esm_sim
+
+/// A DynamoDB image of an esm-sim record, as an AttributeValue map (what `dynamodb.NewImage`
+/// filters read): `{"producer":{"S":"orders"},"n":{"N":"42"}}`.
+template <>
+struct esm::dynamodb_item_json<esm_sim::payload> {
+  static void write(const esm_sim::payload& p, std::string& out) {
+    // The payload's text is {"producer":"<name>","n":<id>}: the producer's name is between the
+    // 4th quote pair.
+    const std::string_view t{p.text.data(), p.text_size};
+    const auto name_start = t.find(":\"") + 2;
+    const auto name_end = t.find('"', name_start);
+    out += R"({"producer":{"S":")";
+    out += t.substr(name_start, name_end - name_start);
+    out += R"("},"n":{"N":")";
+    out += std::to_string(p.id);
+    out += R"("}})";
+  }
+};
+
+namespace esm_sim {
 namespace {
 
 double seconds(esm::duration d) { return std::chrono::duration<double>(d).count(); }
@@ -84,7 +116,7 @@ struct handler_failure : std::runtime_error {
 
 /// Cumulative counters read from the library at a sample.
 struct counters {
-  std::uint64_t records_in = 0, processed = 0, dropped = 0, to_dlq = 0, invocations = 0, errors = 0, timeouts = 0,
+  std::uint64_t records_in = 0, processed = 0, filtered = 0, dropped = 0, to_dlq = 0, invocations = 0, errors = 0, timeouts = 0,
                 throttles = 0, retries = 0, bisections = 0, cold_starts = 0, duplicates = 0, backlog = 0;
   double oldest_age = std::numeric_limits<double>::quiet_NaN();
   int concurrency = 0;
@@ -260,7 +292,12 @@ private:
     while (poison_at_ < fn.poison_records.size() && fn.poison_records[poison_at_] < id) ++poison_at_;
     if (poison_at_ < fn.poison_records.size() && fn.poison_records[poison_at_] == id) poison = true;
     if (fn.poison_rate > 0 && p.rng.bernoulli(fn.poison_rate)) poison = true;
-    sink_(p.keys[key], payload{id, p.spec->record_bytes, poison}, id);
+    payload pl{id, p.spec->record_bytes, poison, 0, {}};
+    if (!st_.s.mapping.filter_criteria.empty()) {
+      const auto r = fmt::format_to_n(pl.text.data(), pl.text.size(), R"({{"producer":"{}","n":{}}})", p.spec->name, id);
+      pl.text_size = static_cast<std::uint8_t>(std::min(r.size, pl.text.size()));
+    }
+    sink_(p.keys[key], pl, id);
   }
 
   void fire(std::uint32_t i) {
@@ -307,6 +344,7 @@ run_result sample_loop(run_state& st, Snapshot snapshot, const progress_fn& prog
     last_stop = std::max(last_stop, stop);
   }
   bool drained = false;
+  r.producing_at_end = last_stop >= s.run_length;
   for (std::size_t i = 1; i <= n; ++i) {
     const esm::duration t = std::min(s.sample_interval * static_cast<esm::duration::rep>(i), s.run_length);
     st.sim.run_until(esm::time_point{} + t); // the interval [t - interval, t): an event at t is the next one's
@@ -315,6 +353,7 @@ run_result sample_loop(run_state& st, Snapshot snapshot, const progress_fn& prog
     row.t = seconds(t);
     row.records_in = c.records_in - prev.records_in;
     row.processed = c.processed - prev.processed;
+    row.filtered = c.filtered - prev.filtered;
     row.invocations = c.invocations - prev.invocations;
     row.errors = c.errors - prev.errors;
     row.throttles = c.throttles - prev.throttles;
@@ -352,6 +391,7 @@ run_result sample_loop(run_state& st, Snapshot snapshot, const progress_fn& prog
   }
   r.records_in = prev.records_in;
   r.processed = prev.processed;
+  r.filtered = prev.filtered;
   r.dropped = prev.dropped;
   r.to_dlq = prev.to_dlq;
   r.remaining = prev.backlog;
@@ -496,6 +536,8 @@ run_result run_stream(run_state& st, Stream& stream, esm::function& fn, Sink sin
   opts.name = s.name.empty() ? "esm" : "esm-sim";
   const esm::tumbling_window window{.size = m.tumbling_window};
   auto destination = esm::on_failure{[](const esm::stream_failure_record&) {}};
+  // Empty criteria (no filter) keep every record at the cost of one test.
+  auto filter = m.filter_criteria.empty() ? esm::filter_criteria{} : esm::filter_criteria::from_json(m.filter_criteria);
 
   producers prod{st, std::move(sink)};
   auto go = [&](auto& poller) {
@@ -507,6 +549,7 @@ run_result run_stream(run_state& st, Stream& stream, esm::function& fn, Sink sin
       if constexpr (requires { stream.metrics().records_put; }) c.records_in = stream.metrics().records_put;
       else c.records_in = stream.metrics().records_written;
       c.processed = pm.processed_event_count;
+      c.filtered = pm.filtered_out_event_count;
       c.dropped = pm.dropped_event_count + pm.expired_event_count;
       c.to_dlq = pm.on_failure_destination_delivered_event_count;
       c.invocations = fm.invocations;
@@ -516,7 +559,7 @@ run_result run_stream(run_state& st, Stream& stream, esm::function& fn, Sink sin
       c.retries = pm.retries;
       c.bisections = pm.bisections;
       c.cold_starts = fm.cold_starts;
-      const auto done = c.processed + c.dropped + c.to_dlq + pm.filtered_out_event_count;
+      const auto done = c.processed + c.filtered + c.dropped + c.to_dlq;
       c.backlog = c.records_in > done ? c.records_in - done : 0;
       c.concurrency = pm.concurrency;
       c.busy = fm.duration.sum + fm.init_duration.sum;
@@ -526,18 +569,18 @@ run_result run_stream(run_state& st, Stream& stream, esm::function& fn, Sink sin
   };
   const bool windowed = m.tumbling_window != esm::duration::zero();
   if (windowed && m.on_failure_destination) {
-    esm::stream_poller p{stream, fn, window_handler, batching, par, retry, opts, window, destination};
+    esm::stream_poller p{stream, fn, window_handler, batching, par, retry, opts, window, destination, filter};
     return go(p);
   }
   if (windowed) {
-    esm::stream_poller p{stream, fn, window_handler, batching, par, retry, opts, window};
+    esm::stream_poller p{stream, fn, window_handler, batching, par, retry, opts, window, filter};
     return go(p);
   }
   if (m.on_failure_destination) {
-    esm::stream_poller p{stream, fn, handler, batching, par, retry, opts, destination};
+    esm::stream_poller p{stream, fn, handler, batching, par, retry, opts, destination, filter};
     return go(p);
   }
-  esm::stream_poller p{stream, fn, handler, batching, par, retry, opts};
+  esm::stream_poller p{stream, fn, handler, batching, par, retry, opts, filter};
   return go(p);
 }
 
@@ -592,9 +635,11 @@ run_result run_queue(run_state& st, esm::function& fn, const progress_fn& progre
   sim_scaling scaling{.old = m.scaling_2022, .maximum = m.maximum_concurrency};
   sim_visibility vis;
   if (m.backoff_visibility) vis.backoff = esm::exponential_backoff_visibility{.base = m.backoff_base, .maximum = m.backoff_maximum};
+  auto filter = m.filter_criteria.empty() ? esm::filter_criteria{} : esm::filter_criteria::from_json(m.filter_criteria);
   esm::queue_poller poller{q,
                            fn,
                            handler,
+                           filter,
                            esm::batching{.batch_size = m.batch_size, .window = m.batching_window},
                            scaling,
                            vis,
@@ -621,6 +666,7 @@ run_result run_queue(run_state& st, esm::function& fn, const progress_fn& progre
     const auto& qm = q.metrics();
     c.records_in = qm.sent;
     c.processed = pm.processed_event_count;
+    c.filtered = pm.filtered_out_event_count;
     c.dropped = qm.expired;
     c.to_dlq = qm.redriven_out;
     c.invocations = fm.invocations;

@@ -19,6 +19,7 @@ struct sample_row {
   double t = 0;                     ///< end of the interval, seconds from the start
   std::uint64_t records_in = 0;     ///< records written during the interval
   std::uint64_t processed = 0;      ///< records processed (checkpointed / deleted)
+  std::uint64_t filtered = 0;       ///< records removed by the filter criteria
   std::uint64_t invocations = 0;    ///< invocations that ran
   std::uint64_t errors = 0;         ///< function errors and timeouts
   std::uint64_t throttles = 0;      ///< throttled invocations
@@ -40,6 +41,7 @@ struct sample_row {
 struct run_result {
   std::uint64_t records_in = 0;   ///< records written to the source
   std::uint64_t processed = 0;    ///< records processed
+  std::uint64_t filtered = 0;     ///< removed by the filter criteria (`FilteredOutEventCount`)
   std::uint64_t dropped = 0;      ///< discarded without a destination, or expired
   std::uint64_t to_dlq = 0;       ///< to the on-failure destination (streams) / moved to the DLQ (SQS)
   std::uint64_t remaining = 0;    ///< still in the source at the end
@@ -63,6 +65,7 @@ struct run_result {
   int target_concurrency_max = 0; ///< SQS
   double time_to_target_max = 0;  ///< s: first sample at which the target reached its maximum
   double drain_time = std::numeric_limits<double>::infinity(); ///< s; infinity: not drained
+  bool producing_at_end = false;  ///< a producer was still writing when the run ended
   std::vector<sample_row> timeline; ///< one row per sample interval
   std::uint64_t events = 0;       ///< simulation events run
   double virtual_seconds = 0;     ///< run length

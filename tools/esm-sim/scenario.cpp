@@ -10,6 +10,8 @@
 
 #include <fmt/core.h>
 
+#include <esm/filter/criteria.hpp>
+
 namespace esm_sim {
 
 using namespace std::chrono_literals;
@@ -49,6 +51,7 @@ const std::vector<metric_info>& metrics_catalogue() {
   static const std::vector<metric_info> all{
       {"records_in", false, true, true, "records written to the source"},
       {"processed", false, true, true, "records whose processing succeeded (checkpointed / deleted)"},
+      {"filtered", false, true, true, "records removed by the filter criteria (FilteredOutEventCount)"},
       {"dropped", false, true, true, "records discarded without a destination, or expired"},
       {"to_dlq", false, true, true, "records sent to the on-failure destination / moved to the DLQ"},
       {"remaining", false, true, true, "records still in the source at the end"},
@@ -443,6 +446,10 @@ producer_spec read_producer(const json& v, const std::string& path, const source
   reject_for(r, "repeat", p.type == k::bursts, "bursts producers");
   reject_for(r, "file", p.type == k::csv, "csv producers");
   p.name = r.string("name").value_or(fmt::format("producer-{}", index + 1));
+  if (p.name.empty() || p.name.size() > 24 ||
+      !std::all_of(p.name.begin(), p.name.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_'; })) {
+    throw scenario_error(r.sub("name"), "\"" + p.name + "\": 1–24 characters of a-z A-Z 0-9 - _");
+  }
   auto need = [&](std::string_view key, const char* what) {
     if (!r.has(key)) throw scenario_error(r.sub(key), std::string{"missing; "} + what);
   };
@@ -593,7 +600,7 @@ mapping_spec read_mapping(const json& v, const source_spec& src, const function_
                   {"batch_size", "maximum_batching_window", "parallelization_factor", "maximum_retry_attempts",
                    "maximum_record_age", "bisect_batch_on_function_error", "report_batch_item_failures",
                    "starting_position", "tumbling_window", "on_failure_destination", "throttle_backoff",
-                   "maximum_concurrency", "scaling", "visibility_backoff"}};
+                   "maximum_concurrency", "scaling", "visibility_backoff", "filter_criteria"}};
   mapping_spec m;
   const bool stream = is_stream(src.type);
   const std::string streams = "kinesis and dynamodb sources";
@@ -649,6 +656,22 @@ mapping_spec read_mapping(const json& v, const source_spec& src, const function_
     }
   }
   m.report_batch_item_failures = r.boolean("report_batch_item_failures").value_or(false);
+  if (r.has("filter_criteria")) {
+    // AWS's shape: {"Filters": [{"Pattern": "<JSON text>"}]}; a Pattern may also be written as a
+    // JSON object here, which is the same pattern without the escaping.
+    json fc = r.at("filter_criteria");
+    if (fc.is_object() && fc.contains("Filters") && fc["Filters"].is_array()) {
+      for (auto& f : fc["Filters"]) {
+        if (f.is_object() && f.contains("Pattern") && f["Pattern"].is_object()) f["Pattern"] = f["Pattern"].dump();
+      }
+    }
+    m.filter_criteria = fc.dump();
+    try {
+      (void)esm::filter_criteria::from_json(m.filter_criteria);
+    } catch (const esm::config_error& e) {
+      throw scenario_error(r.sub("filter_criteria"), e.what());
+    }
+  }
   (void)fn;
   return m;
 }

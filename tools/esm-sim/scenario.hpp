@@ -136,6 +136,7 @@ struct mapping_spec {
   bool backoff_visibility = false;                   ///< SQS: `visibility_backoff` present
   esm::duration backoff_base = std::chrono::seconds{1};      ///< `visibility_backoff.base`
   esm::duration backoff_maximum = std::chrono::minutes{15};  ///< `visibility_backoff.maximum`
+  std::string filter_criteria;                       ///< `filter_criteria` as AWS's JSON ("" = none)
 };
 
 /// A metric the summary reports and goals can name.

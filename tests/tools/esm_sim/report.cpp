@@ -86,12 +86,12 @@ TEST_CASE("the timeline CSV has a header and one row per sample interval", "[esm
   const auto csv = lines(esm_sim::timeline_csv(r));
   REQUIRE(csv.size() == 7);
   CHECK(csv[0] ==
-        "time_s,records_in,processed,invocations,errors,throttles,retries,bisections,dropped,to_dlq,cold_starts,"
+        "time_s,records_in,processed,filtered,invocations,errors,throttles,retries,bisections,dropped,to_dlq,cold_starts,"
         "iterator_age_max_s,iterator_age_mean_s,backlog,oldest_message_age_s,concurrency,concurrency_max,"
         "target_concurrency");
   CHECK(csv[1].starts_with("10,1000,"));
   CHECK(csv[6].starts_with("60,1000,"));
-  for (std::size_t i = 1; i < csv.size(); ++i) CHECK(std::count(csv[i].begin(), csv[i].end(), ',') == 17);
+  for (std::size_t i = 1; i < csv.size(); ++i) CHECK(std::count(csv[i].begin(), csv[i].end(), ',') == 18);
 }
 
 TEST_CASE("the JSON summary carries every metric of the source, the goals and the files", "[esm-sim][report]") {

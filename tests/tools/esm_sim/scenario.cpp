@@ -116,7 +116,7 @@ TEST_CASE("unknown keys are rejected with their path and the keys allowed there"
         "mapping.batchsize: unknown key; allowed here: batch_size, maximum_batching_window, parallelization_factor, "
         "maximum_retry_attempts, maximum_record_age, bisect_batch_on_function_error, report_batch_item_failures, "
         "starting_position, tumbling_window, on_failure_destination, throttle_backoff, maximum_concurrency, scaling, "
-        "visibility_backoff");
+        "visibility_backoff, filter_criteria");
   CHECK(error(with(minimal(), "producers.0.keys.hot=1")).starts_with("producers.0.keys.hot: unknown key; allowed here: type, count"));
   CHECK(error(with(minimal(), "runtime=\"1h\"")).starts_with("runtime: unknown key; allowed here: name, description"));
 }
@@ -216,6 +216,17 @@ TEST_CASE("goals name a known metric of the source, an operator and a value", "[
         "goals.0: \"dropped\" is not a goal; write `metric op value`, e.g. \"iterator_age_p99 < 60s\"");
   const auto g = esm_sim::parse_goal("drain_time <= 4.5min", esm_sim::source_type::sqs, "goals.0");
   CHECK(g.value == Approx(270.0));
+}
+
+TEST_CASE("filter criteria are AWS's FilterCriteria, checked before the run", "[esm-sim][scenario]") {
+  // A Pattern as AWS writes it (JSON text), or as a JSON object.
+  const auto a = parse_scenario(with(minimal(), R"(mapping.filter_criteria={"Filters":[{"Pattern":"{\"data\":{\"producer\":[\"orders\"]}}"}]})"));
+  const auto b = parse_scenario(with(minimal(), R"(mapping.filter_criteria={"Filters":[{"Pattern":{"data":{"producer":["orders"]}}}]})"));
+  CHECK(a.mapping.filter_criteria == b.mapping.filter_criteria);
+  CHECK(error(with(minimal(), R"(mapping.filter_criteria={"Filters":[{"Pattern":{"data":{"n":[{"numeric":[">"]}]}}}]})")) ==
+        "mapping.filter_criteria: filter 1: numeric operator expects a number after '>' at data.n");
+  CHECK(error(with(minimal(), R"(mapping.filter_criteria={"Filter":[]})")).starts_with("mapping.filter_criteria: "));
+  CHECK(error(with(minimal(), "producers.0.name=\"a b\"")) == "producers.0.name: \"a b\": 1–24 characters of a-z A-Z 0-9 - _");
 }
 
 TEST_CASE("poison keys must be keys a producer writes", "[esm-sim][scenario]") {

@@ -34,7 +34,7 @@ void check_goals(const loaded& l) {
 }
 
 void check_accounted(const esm_sim::run_result& r) {
-  CHECK(r.records_in == r.processed + r.dropped + r.to_dlq + r.remaining);
+  CHECK(r.records_in == r.processed + r.filtered + r.dropped + r.to_dlq + r.remaining);
 }
 
 const esm_sim::sample_row& at(const esm_sim::run_result& r, double t) {
