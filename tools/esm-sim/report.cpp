@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <fstream>
+#include <limits>
 #include <stdexcept>
 
 #include <fmt/core.h>
@@ -335,7 +336,8 @@ std::vector<std::string> write_charts(const std::filesystem::path& dir, const sc
       c.y_label = fmt::format("per {} interval", interval_text(s));
       c.series = {{"function errors", column([](const sample_row& x) { return static_cast<double>(x.errors); }), false},
                   {"throttles", column([](const sample_row& x) { return static_cast<double>(x.throttles); }), false},
-                  {"retries", column([](const sample_row& x) { return static_cast<double>(x.retries); }), false},
+                  // Dashed: with infinite retries it runs on top of the errors line.
+                  {"retries", column([](const sample_row& x) { return static_cast<double>(x.retries); }), true},
                   {stream ? "records to destination / dropped" : "messages to DLQ / expired",
                    column([](const sample_row& x) { return static_cast<double>(x.to_dlq + x.dropped); }), false}};
       if (stream) c.series.insert(c.series.begin() + 3, {"bisections", column([](const sample_row& x) { return static_cast<double>(x.bisections); }), false});

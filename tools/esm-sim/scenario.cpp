@@ -2,6 +2,7 @@
 #include "scenario.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <cmath>
 #include <fstream>
@@ -85,13 +86,10 @@ std::optional<esm::duration> parse_duration(std::string_view text) noexcept {
   while (i < text.size() && (std::isdigit(static_cast<unsigned char>(text[i])) || text[i] == '.')) ++i;
   if (i == 0 || i == text.size()) return std::nullopt;
   double v = 0;
-  const std::string number{text.substr(0, i)};
+  const std::string_view number = text.substr(0, i);
   if (std::count(number.begin(), number.end(), '.') > 1 || number.front() == '.' || number.back() == '.') return std::nullopt;
-  try {
-    v = std::stod(number);
-  } catch (...) {
-    return std::nullopt;
-  }
+  const auto [end, ec] = std::from_chars(number.data(), number.data() + number.size(), v); // locale-independent
+  if (ec != std::errc{} || end != number.data() + number.size()) return std::nullopt;
   const std::string_view unit = text.substr(i);
   double ns_per = 0;
   if (unit == "ns") ns_per = 1;
@@ -486,11 +484,13 @@ producer_spec read_producer(const json& v, const std::string& path, const source
   if (p.type == k::ramp && *p.stop == p.start) throw scenario_error(r.sub("stop"), "a ramp needs `stop` after `start`");
   if (r.has("keys")) p.keys = read_keys(r.at("keys"), r.sub("keys"), src);
   else p.keys = read_keys(json::object(), r.sub("keys"), src);
-  p.record_bytes = r.integer<std::uint32_t>("record_bytes", 1, 1'048'576).value_or(256);
-  if (src.type == source_type::kinesis && p.record_bytes + 256 > 1'048'576) {
-    // A Kinesis record (data + partition key) is at most 1 MiB.
-    if (p.record_bytes > 1'048'576 - 256) throw scenario_error(r.sub("record_bytes"), "a Kinesis record's data and key are at most 1 MiB; use at most 1048320");
-  }
+  // The source's record size limit: a Kinesis record's data and partition key are at most 1 MiB,
+  // a DynamoDB item 400 KB, an SQS message 1 MiB (the default MaximumMessageSize).
+  const std::uint32_t max_bytes = src.type == source_type::kinesis    ? 1'048'576 - 256
+                                  : src.type == source_type::dynamodb ? 409'600
+                                                                      : 1'048'576;
+  p.record_bytes = r.integer<std::uint32_t>("record_bytes", 1, max_bytes, fmt::format(" for {} sources", to_string(src.type)))
+                       .value_or(256);
   return p;
 }
 

@@ -164,6 +164,10 @@ TEST_CASE("values outside AWS's ranges are rejected with the allowed range", "[e
   CHECK(error(with(minimal("dynamodb"), "source.retention=\"48h\"")) ==
         "source.retention: \"48h\" is outside the allowed range [24h, 24h] (DynamoDB Streams keep records 24h; or \"until_consumed\")");
   CHECK(error(with(minimal(), "source.shards=0")) == "source.shards: 0 is outside the allowed range [1, 100000]");
+  CHECK(error(with(minimal("dynamodb"), "producers.0.record_bytes=409601")) ==
+        "producers.0.record_bytes: 409601 is outside the allowed range [1, 409600] for dynamodb sources");
+  CHECK(error(with(minimal(), "producers.0.record_bytes=1048576")) ==
+        "producers.0.record_bytes: 1048576 is outside the allowed range [1, 1048320] for kinesis sources");
 }
 
 TEST_CASE("settings of another source or another kind are rejected", "[esm-sim][scenario]") {
