@@ -186,7 +186,7 @@ std::vector<std::string> write_report(const fs::path& dir, const scenario& s, co
                                       const std::vector<verdict>& v) {
   fs::create_directories(dir);
   std::vector<std::string> files{"timeline.csv", "summary.json"};
-  write_file(dir / "timeline.csv", timeline_csv(r));
+  write_file(dir / "timeline.csv", timeline_csv(r, s.timeline_columns));
   const auto charts = write_charts(dir, s, r);
   files.insert(files.end(), charts.begin(), charts.end());
   write_file(dir / "summary.json", summary_json(s, r, v, files).dump(2) + "\n");

@@ -200,16 +200,48 @@ std::string summary_text(const scenario& s, const run_result& r, const std::vect
   return o;
 }
 
-std::string timeline_csv(const run_result& r) {
-  std::string o =
-      "time_s,records_in,processed,filtered,invocations,errors,throttles,retries,bisections,dropped,to_dlq,cold_starts,"
-      "iterator_age_max_s,iterator_age_mean_s,backlog,oldest_message_age_s,concurrency,concurrency_max,"
-      "target_concurrency\n";
+std::string timeline_csv(const run_result& r, const std::vector<std::string>& columns) {
+  const auto& names = timeline_column_names();
+  std::vector<std::size_t> picked{0}; // time_s
+  for (std::size_t i = 1; i < names.size(); ++i) {
+    if (columns.empty() || std::find(columns.begin(), columns.end(), names[i]) != columns.end()) picked.push_back(i);
+  }
+  auto cell = [](const sample_row& x, std::size_t i) -> std::string {
+    switch (i) {
+    case 0: return csv_number(x.t);
+    case 1: return std::to_string(x.records_in);
+    case 2: return std::to_string(x.processed);
+    case 3: return std::to_string(x.filtered);
+    case 4: return std::to_string(x.invocations);
+    case 5: return std::to_string(x.errors);
+    case 6: return std::to_string(x.throttles);
+    case 7: return std::to_string(x.retries);
+    case 8: return std::to_string(x.bisections);
+    case 9: return std::to_string(x.dropped);
+    case 10: return std::to_string(x.to_dlq);
+    case 11: return std::to_string(x.cold_starts);
+    case 12: return csv_number(x.iterator_age_max);
+    case 13: return csv_number(x.iterator_age_mean);
+    case 14: return std::to_string(x.backlog);
+    case 15: return csv_number(x.oldest_age);
+    case 16: return std::to_string(x.concurrency);
+    case 17: return std::to_string(x.concurrency_max);
+    case 18: return std::to_string(x.target);
+    default: return {};
+    }
+  };
+  std::string o;
+  for (std::size_t k = 0; k < picked.size(); ++k) {
+    if (k) o += ',';
+    o += names[picked[k]];
+  }
+  o += '\n';
   for (const auto& x : r.timeline) {
-    o += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", csv_number(x.t), x.records_in,
-                     x.processed, x.filtered, x.invocations, x.errors, x.throttles, x.retries, x.bisections, x.dropped, x.to_dlq, x.cold_starts,
-                     csv_number(x.iterator_age_max), csv_number(x.iterator_age_mean), x.backlog,
-                     csv_number(x.oldest_age), x.concurrency, x.concurrency_max, x.target);
+    for (std::size_t k = 0; k < picked.size(); ++k) {
+      if (k) o += ',';
+      o += cell(x, picked[k]);
+    }
+    o += '\n';
   }
   return o;
 }

@@ -32,8 +32,9 @@ struct verdict {
 /// The summary a person reads in the terminal (no colour codes unless `color`).
 [[nodiscard]] std::string summary_text(const scenario& s, const run_result& r, const std::vector<verdict>& v,
                                        double wall_seconds, bool color);
-/// The timeline as CSV: a header, then one row per sample interval.
-[[nodiscard]] std::string timeline_csv(const run_result& r);
+/// The timeline as CSV: a header, then one row per sample interval; `time_s` and then `columns`
+/// (names from `timeline_column_names()`, in that order; empty: every column).
+[[nodiscard]] std::string timeline_csv(const run_result& r, const std::vector<std::string>& columns = {});
 /// The JSON summary: scenario, totals, every metric, goal verdicts, and the files written.
 [[nodiscard]] nlohmann::json summary_json(const scenario& s, const run_result& r, const std::vector<verdict>& v,
                                           const std::vector<std::string>& files);

@@ -48,6 +48,15 @@ std::string_view to_string(chart_kind k) noexcept {
   return "?";
 }
 
+const std::vector<std::string_view>& timeline_column_names() {
+  static const std::vector<std::string_view> all{
+      "time_s",      "records_in",        "processed",           "filtered", "invocations", "errors",
+      "throttles",   "retries",           "bisections",          "dropped",  "to_dlq",      "cold_starts",
+      "iterator_age_max_s", "iterator_age_mean_s", "backlog", "oldest_message_age_s", "concurrency",
+      "concurrency_max", "target_concurrency"};
+  return all;
+}
+
 const std::vector<metric_info>& metrics_catalogue() {
   static const std::vector<metric_info> all{
       {"records_in", false, true, true, "records written to the source"},
@@ -723,7 +732,7 @@ scenario parse_scenario(const json& doc, const std::filesystem::path& base_dir) 
   object_reader r{doc,
                   "",
                   {"name", "description", "seed", "duration", "sample_interval", "source", "producers", "function",
-                   "mapping", "goals", "charts"}};
+                   "mapping", "goals", "charts", "metrics"}};
   scenario s;
   s.name = r.string("name").value_or("scenario");
   s.description = r.string("description").value_or("");
@@ -775,6 +784,23 @@ scenario parse_scenario(const json& doc, const std::filesystem::path& base_dir) 
     }
   } else {
     for (const auto& c : charts) s.charts.push_back(c.second);
+  }
+  if (r.has("metrics")) {
+    const json& ms = r.at("metrics");
+    if (!ms.is_array()) throw scenario_error("metrics", "expected an array of timeline column names");
+    const auto& names = timeline_column_names();
+    for (std::size_t i = 0; i < ms.size(); ++i) {
+      const auto path = fmt::format("metrics.{}", i);
+      if (!ms[i].is_string()) throw scenario_error(path, "expected a column name");
+      const auto name = ms[i].get<std::string>();
+      if (std::find(names.begin(), names.end(), name) == names.end() || name == "time_s") {
+        std::vector<std::string> all(names.begin() + 1, names.end());
+        throw scenario_error(path, "\"" + name + "\" is not a timeline column; one of " + join(all));
+      }
+      if (std::find(s.timeline_columns.begin(), s.timeline_columns.end(), name) == s.timeline_columns.end()) {
+        s.timeline_columns.push_back(name);
+      }
+    }
   }
   // Checks across sections.
   for (std::size_t i = 0; i < s.function.poison_keys.size(); ++i) {

@@ -176,7 +176,11 @@ struct scenario {
   mapping_spec mapping;                          ///< `mapping`
   std::vector<goal> goals;                       ///< `goals`
   std::vector<chart_kind> charts;                ///< `charts` (default: all five)
+  std::vector<std::string> timeline_columns;     ///< `metrics`: the timeline's columns (default: all)
 };
+
+/// The columns a timeline can have, in order (`time_s` always comes first).
+[[nodiscard]] const std::vector<std::string_view>& timeline_column_names();
 
 /// Reads and validates a scenario. `base_dir` resolves relative CSV paths. Throws
 /// `scenario_error` (JSON path + allowed values) for anything it cannot use.

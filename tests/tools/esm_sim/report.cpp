@@ -92,6 +92,11 @@ TEST_CASE("the timeline CSV has a header and one row per sample interval", "[esm
   CHECK(csv[1].starts_with("10,1000,"));
   CHECK(csv[6].starts_with("60,1000,"));
   for (std::size_t i = 1; i < csv.size(); ++i) CHECK(std::count(csv[i].begin(), csv[i].end(), ',') == 18);
+  // The scenario's `metrics` choose the columns, kept in the catalogue's order.
+  const auto some = lines(esm_sim::timeline_csv(r, {"backlog", "records_in"}));
+  CHECK(some[0] == "time_s,records_in,backlog");
+  CHECK(some[1].starts_with("10,1000,"));
+  CHECK(std::count(some[1].begin(), some[1].end(), ',') == 2);
 }
 
 TEST_CASE("the JSON summary carries every metric of the source, the goals and the files", "[esm-sim][report]") {

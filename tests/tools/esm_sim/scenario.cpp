@@ -233,6 +233,13 @@ TEST_CASE("filter criteria are AWS's FilterCriteria, checked before the run", "[
   CHECK(error(with(minimal(), "producers.0.name=\"a b\"")) == "producers.0.name: \"a b\": 1–24 characters of a-z A-Z 0-9 - _");
 }
 
+TEST_CASE("metrics name the timeline's columns", "[esm-sim][scenario]") {
+  CHECK(parse_scenario(with(minimal(), R"(metrics=["backlog","iterator_age_max_s","backlog"])")).timeline_columns ==
+        std::vector<std::string>{"backlog", "iterator_age_max_s"});
+  CHECK(error(with(minimal(), R"(metrics=["latency"])")).starts_with(
+      "metrics.0: \"latency\" is not a timeline column; one of records_in, processed, filtered,"));
+}
+
 TEST_CASE("poison keys must be keys a producer writes", "[esm-sim][scenario]") {
   CHECK(parse_scenario(with(minimal(), "function.poison={\"keys\":[\"key-99\"]}")).function.poison_keys.size() == 1);
   CHECK(error(with(minimal(), "function.poison={\"keys\":[\"key-100\"]}")) ==
