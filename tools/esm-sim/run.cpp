@@ -140,6 +140,7 @@ struct run_state {
   std::vector<std::int64_t> ages; // IteratorAge of every invocation, ns
   std::uint64_t windows = 0;
   std::uint64_t window_records = 0;
+  std::uint64_t redeliveries = 0; // SQS: messages handed to the function again (ApproximateReceiveCount > 1)
   esm::account* account = nullptr;
 
   void on_invoke() noexcept { iv_conc_max = std::max(iv_conc_max, account->concurrent_executions()); }
@@ -618,6 +619,7 @@ run_result run_queue(run_state& st, esm::function& fn, const progress_fn& progre
     std::array<std::string_view, 10> failed_groups{};
     std::size_t failed = 0;
     for (const auto& msg : b) {
+      if (msg.receive_count > 1) ++st.redeliveries;
       bool fails = msg.body.poison;
       if constexpr (Queue::is_fifo) {
         const std::string_view g{msg.group_id};
@@ -673,7 +675,7 @@ run_result run_queue(run_state& st, esm::function& fn, const progress_fn& progre
     c.errors = fm.errors;
     c.timeouts = fm.timeouts;
     c.throttles = fm.throttles;
-    c.retries = pm.retries;
+    c.retries = st.redeliveries; // a failed message is not re-invoked but received again
     c.cold_starts = fm.cold_starts;
     c.duplicates = qm.duplicate_deliveries;
     c.backlog = q.size();

@@ -68,7 +68,7 @@ const std::vector<metric_info>& metrics_catalogue() {
       {"invocations", false, true, true, "function invocations (Invocations)"},
       {"errors", false, true, true, "function errors and timeouts (Errors)"},
       {"throttles", false, true, true, "throttled invocations (Throttles)"},
-      {"retries", false, true, true, "re-invocations of the same records after a function error"},
+      {"retries", false, true, true, "streams: re-invocations after a function error; SQS: messages handed to the function again"},
       {"bisections", false, true, false, "batches split in two (BisectBatchOnFunctionError)"},
       {"cold_starts", false, true, true, "invocations that started a new execution environment"},
       {"duplicates", false, false, true, "extra deliveries by the at-least-once model"},

@@ -153,6 +153,7 @@ TEST_CASE("fifo-failing-group: one failing message group retries until its messa
   CHECK(l.r.processed == 29400);
   CHECK(l.r.to_dlq == 60);
   CHECK(l.r.errors == 0); // partial batch responses: the invocations themselves succeed
+  CHECK(l.r.retries == 120); // each failing message handed over 3 times: 2 redeliveries × 60
   // The failing group holds its messages back for maxReceiveCount × the visibility timeout.
   CHECK(l.r.oldest_message_age_max >= 90);
   // Without partial batch responses a failing message fails its whole batch: invocations fail,
