@@ -165,6 +165,10 @@ std::string summary_text(const scenario& s, const run_result& r, const std::vect
   o += fmt::format("  records       in {}  processed {}{}  dropped {}  to {} {}  remaining {}\n", grouped(r.records_in),
                    grouped(r.processed), s.mapping.filter_criteria.empty() ? std::string{} : "  filtered " + grouped(r.filtered),
                    grouped(r.dropped), stream ? "destination" : "DLQ", grouped(r.to_dlq), grouped(r.remaining));
+  if (r.rejected > 0) {
+    o += fmt::format("  rejected      {} writes refused by the shards' write limits (ProvisionedThroughputExceeded)\n",
+                     grouped(r.rejected));
+  }
   o += fmt::format("  invocations   {}  errors {}{}  throttles {}  retries {}", grouped(r.invocations), grouped(r.errors),
                    r.timeouts > 0 ? fmt::format(" ({} timeouts)", grouped(r.timeouts)) : std::string{},
                    grouped(r.throttles), grouped(r.retries));

@@ -33,6 +33,7 @@ double run_result::metric(std::string_view name) const {
   if (name == "dropped") return u(dropped);
   if (name == "to_dlq") return u(to_dlq);
   if (name == "remaining") return u(remaining);
+  if (name == "rejected") return u(rejected);
   if (name == "invocations") return u(invocations);
   if (name == "errors") return u(errors);
   if (name == "throttles") return u(throttles);
@@ -140,6 +141,7 @@ struct run_state {
   std::vector<std::int64_t> ages; // IteratorAge of every invocation, ns
   std::uint64_t windows = 0;
   std::uint64_t window_records = 0;
+  std::uint64_t rejected = 0;     // Kinesis puts refused by the write limits
   std::uint64_t redeliveries = 0; // SQS: messages handed to the function again (ApproximateReceiveCount > 1)
   esm::account* account = nullptr;
 
@@ -404,6 +406,7 @@ run_result sample_loop(run_state& st, Snapshot snapshot, const progress_fn& prog
   r.bisections = prev.bisections;
   r.cold_starts = prev.cold_starts;
   r.duplicates = prev.duplicates;
+  r.rejected = st.rejected;
   r.windows = st.windows;
   r.window_records = st.window_records;
   r.concurrency_mean = seconds(prev.busy) / r.virtual_seconds;
@@ -711,8 +714,15 @@ run_result run_scenario(const scenario& s, const progress_fn& progress) {
       esm::kinesis_stream<payload> stream{
           st.sim, {.name = s.source.name,
                    .shard_count = s.source.shards,
-                   .retention = s.source.until_consumed ? esm::retention::until_consumed() : esm::retention::period(s.source.retention)}};
-      auto sink = [&stream](const std::string& key, payload p, std::uint64_t) { stream.put(key, p); };
+                   .retention = s.source.until_consumed ? esm::retention::until_consumed() : esm::retention::period(s.source.retention),
+                   .write_limits = s.source.write_limits}};
+      auto sink = [&stream, &st](const std::string& key, payload p, std::uint64_t) {
+        try {
+          stream.put(key, p);
+        } catch (const esm::throughput_exceeded&) {
+          ++st.rejected; // the producer's write failed: the record never entered the stream
+        }
+      };
       return run_stream(st, stream, fn, sink, progress);
     }
     case source_type::dynamodb: {

@@ -45,6 +45,7 @@ struct run_result {
   std::uint64_t dropped = 0;      ///< discarded without a destination, or expired
   std::uint64_t to_dlq = 0;       ///< to the on-failure destination (streams) / moved to the DLQ (SQS)
   std::uint64_t remaining = 0;    ///< still in the source at the end
+  std::uint64_t rejected = 0;     ///< writes a Kinesis shard refused (`write_limits`); never in the source
   std::uint64_t invocations = 0;  ///< `Invocations`
   std::uint64_t errors = 0;       ///< `Errors` (function errors and timeouts)
   std::uint64_t timeouts = 0;     ///< the part of `errors` that timed out

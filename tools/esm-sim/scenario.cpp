@@ -65,6 +65,7 @@ const std::vector<metric_info>& metrics_catalogue() {
       {"dropped", false, true, true, "records discarded without a destination, or expired"},
       {"to_dlq", false, true, true, "records sent to the on-failure destination / moved to the DLQ"},
       {"remaining", false, true, true, "records still in the source at the end"},
+      {"rejected", false, true, false, "records a Kinesis shard refused (write_limits: ProvisionedThroughputExceeded)"},
       {"invocations", false, true, true, "function invocations (Invocations)"},
       {"errors", false, true, true, "function errors and timeouts (Errors)"},
       {"throttles", false, true, true, "throttled invocations (Throttles)"},
@@ -279,7 +280,7 @@ constexpr esm::duration day = 24h;
 source_spec read_source(const json& v) {
   object_reader r{v,
                   "source",
-                  {"type", "name", "shards", "partitions", "retention", "rollover", "visibility_timeout", "delay",
+                  {"type", "name", "shards", "partitions", "retention", "write_limits", "rollover", "visibility_timeout", "delay",
                    "content_based_deduplication", "dead_letter_queue", "at_least_once"}};
   source_spec s;
   const auto t = r.choice<source_type>("type", {{"kinesis", source_type::kinesis},
@@ -293,6 +294,7 @@ source_spec read_source(const json& v) {
   reject_for(r, "shards", s.type == source_type::kinesis, "kinesis sources");
   reject_for(r, "partitions", s.type == source_type::dynamodb, "dynamodb sources");
   reject_for(r, "rollover", s.type == source_type::dynamodb, "dynamodb sources");
+  reject_for(r, "write_limits", s.type == source_type::kinesis, "kinesis sources");
   reject_for(r, "visibility_timeout", queue, "sqs and sqs_fifo sources");
   reject_for(r, "delay", queue, "sqs and sqs_fifo sources");
   reject_for(r, "dead_letter_queue", queue, "sqs and sqs_fifo sources");
@@ -306,7 +308,10 @@ source_spec read_source(const json& v) {
   if (s.type == source_type::sqs_fifo && !s.name.ends_with(".fifo")) {
     throw scenario_error("source.name", "\"" + s.name + "\": a FIFO queue's name ends in \".fifo\"");
   }
-  if (s.type == source_type::kinesis) s.shards = r.integer<int>("shards", 1, 100'000).value_or(1);
+  if (s.type == source_type::kinesis) {
+    s.shards = r.integer<int>("shards", 1, 100'000).value_or(1);
+    s.write_limits = r.boolean("write_limits").value_or(false);
+  }
   if (s.type == source_type::dynamodb) {
     s.shards = r.integer<int>("partitions", 1, 1'000).value_or(1);
     s.rollover = r.dur("rollover", 1min, 24h).value_or(4h);

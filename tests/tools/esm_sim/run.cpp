@@ -94,6 +94,19 @@ TEST_CASE("a hot key concentrates a stream's records on one shard", "[esm-sim][r
   CHECK(zipf.iterator_age_max > spread.iterator_age_max);
 }
 
+TEST_CASE("Kinesis write limits refuse writes beyond 1,000 records/s per shard", "[esm-sim][run]") {
+  const auto within = run(base(), {"source.write_limits=true", "producers.0.rate=1000", "producers.0.record_bytes=100"});
+  CHECK(within.rejected == 0);
+  CHECK(within.records_in == 120'000);
+  const auto over = run(base(), {"source.write_limits=true", "producers.0.rate=1500", "producers.0.record_bytes=100"});
+  CHECK(over.records_in == 120'000); // 1,000 per second get in
+  CHECK(over.rejected == 60'000);    // the other 500 per second are refused
+  check_accounted(over);
+  const auto off = run(base(), {"producers.0.rate=1500", "producers.0.record_bytes=100"});
+  CHECK(off.rejected == 0);
+  CHECK(off.records_in == 180'000);
+}
+
 TEST_CASE("an error rate fails that share of invocations, which the stream retries", "[esm-sim][run]") {
   const auto r = run(base(), {"function.error_rate=0.25"});
   const double share = static_cast<double>(r.errors) / static_cast<double>(r.invocations);
