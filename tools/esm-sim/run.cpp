@@ -716,6 +716,20 @@ run_result run_scenario(const scenario& s, const progress_fn& progress) {
                    .shard_count = s.source.shards,
                    .retention = s.source.until_consumed ? esm::retention::until_consumed() : esm::retention::period(s.source.retention),
                    .write_limits = s.source.write_limits}};
+      struct reshard_event { // splits every open shard in two, or merges adjacent open shards in pairs
+        esm::kinesis_stream<payload>* stream;
+        bool split;
+        void operator()() const {
+          std::vector<std::string> ids; // in hash-key order
+          for (const auto o : stream->open_shards()) ids.push_back(stream->shard_at(o).id());
+          if (split) {
+            for (const auto& id : ids) (void)stream->split_shard(id);
+          } else {
+            for (std::size_t i = 0; i + 1 < ids.size(); i += 2) (void)stream->merge_shards(ids[i], ids[i + 1]);
+          }
+        }
+      };
+      for (const auto& rs : s.source.reshards) st.sim.schedule_at(esm::time_point{} + rs.at, reshard_event{&stream, rs.split});
       auto sink = [&stream, &st](const std::string& key, payload p, std::uint64_t) {
         try {
           stream.put(key, p);

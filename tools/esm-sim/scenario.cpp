@@ -277,10 +277,10 @@ void reject_for(const object_reader& r, std::string_view key, bool applies, std:
 
 constexpr esm::duration day = 24h;
 
-source_spec read_source(const json& v) {
+source_spec read_source(const json& v, esm::duration run) {
   object_reader r{v,
                   "source",
-                  {"type", "name", "shards", "partitions", "retention", "write_limits", "rollover", "visibility_timeout", "delay",
+                  {"type", "name", "shards", "partitions", "retention", "write_limits", "reshard", "rollover", "visibility_timeout", "delay",
                    "content_based_deduplication", "dead_letter_queue", "at_least_once"}};
   source_spec s;
   const auto t = r.choice<source_type>("type", {{"kinesis", source_type::kinesis},
@@ -295,6 +295,7 @@ source_spec read_source(const json& v) {
   reject_for(r, "partitions", s.type == source_type::dynamodb, "dynamodb sources");
   reject_for(r, "rollover", s.type == source_type::dynamodb, "dynamodb sources");
   reject_for(r, "write_limits", s.type == source_type::kinesis, "kinesis sources");
+  reject_for(r, "reshard", s.type == source_type::kinesis, "kinesis sources");
   reject_for(r, "visibility_timeout", queue, "sqs and sqs_fifo sources");
   reject_for(r, "delay", queue, "sqs and sqs_fifo sources");
   reject_for(r, "dead_letter_queue", queue, "sqs and sqs_fifo sources");
@@ -311,6 +312,20 @@ source_spec read_source(const json& v) {
   if (s.type == source_type::kinesis) {
     s.shards = r.integer<int>("shards", 1, 100'000).value_or(1);
     s.write_limits = r.boolean("write_limits").value_or(false);
+    if (r.has("reshard")) {
+      const json& a = r.at("reshard");
+      if (!a.is_array()) throw scenario_error("source.reshard", "expected an array of {\"at\": duration, \"action\": \"split_all\" or \"merge_all\"}");
+      for (std::size_t i = 0; i < a.size(); ++i) {
+        object_reader e{a[i], fmt::format("source.reshard.{}", i), {"at", "action"}};
+        if (!e.has("at")) throw scenario_error(e.sub("at"), "missing; when, a duration within the run");
+        if (!e.has("action")) throw scenario_error(e.sub("action"), "missing; \"split_all\" or \"merge_all\"");
+        source_spec::reshard rs;
+        rs.at = *e.dur("at", 0s, run);
+        rs.split = *e.choice<bool>("action", {{"split_all", true}, {"merge_all", false}});
+        if (!s.reshards.empty() && rs.at < s.reshards.back().at) throw scenario_error(e.sub("at"), "reshardings must be in time order");
+        s.reshards.push_back(rs);
+      }
+    }
   }
   if (s.type == source_type::dynamodb) {
     s.shards = r.integer<int>("partitions", 1, 1'000).value_or(1);
@@ -751,7 +766,7 @@ scenario parse_scenario(const json& doc, const std::filesystem::path& base_dir) 
                                                 duration_text(s.run_length / 1'000'000));
   }
   if (!r.has("source")) throw scenario_error("source", "missing; an object with `type` (kinesis, dynamodb, sqs, sqs_fifo)");
-  s.source = read_source(r.at("source"));
+  s.source = read_source(r.at("source"), s.run_length);
   if (!r.has("producers")) throw scenario_error("producers", "missing; an array of producers (at least one)");
   const json& ps = r.at("producers");
   if (!ps.is_array() || ps.empty()) throw scenario_error("producers", "expected a non-empty array of producers");

@@ -55,6 +55,13 @@ struct source_spec {
   int shards = 1;                          ///< Kinesis `shards` [1, 100000] / DynamoDB `partitions` [1, 1000]
   bool until_consumed = false;             ///< streams: `retention: "until_consumed"` (a modelling aid)
   bool write_limits = false;               ///< Kinesis `write_limits`: 1,000 records/s and 1 MiB/s per shard
+  /// A Kinesis resharding at a moment of the run: every open shard split in two (`SplitShard` at
+  /// the middle of its range), or adjacent open shards merged in pairs (`MergeShards`).
+  struct reshard {
+    esm::duration at{};  ///< `at`: when, [0s, run length]
+    bool split = true;   ///< `action`: `split_all` (true) or `merge_all`
+  };
+  std::vector<reshard> reshards;           ///< Kinesis `reshard`, in time order
   esm::duration retention{};               ///< streams: 24h–8760h (DynamoDB: 24h); SQS 60s–14d (default 4d)
   esm::duration rollover = std::chrono::hours{4}; ///< DynamoDB `rollover` [1min, 24h]
   esm::duration visibility_timeout = std::chrono::seconds{30}; ///< SQS `visibility_timeout` [0s, 12h]

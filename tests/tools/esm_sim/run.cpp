@@ -94,6 +94,30 @@ TEST_CASE("a hot key concentrates a stream's records on one shard", "[esm-sim][r
   CHECK(zipf.iterator_age_max > spread.iterator_age_max);
 }
 
+TEST_CASE("resharding splits or merges the open shards; parents finish before children", "[esm-sim][run]") {
+  // Two shards at 50 records/s each, a 1 s handler: about one batch per shard in flight.
+  const std::initializer_list<std::string_view> load{"source.shards=2", "producers.0.rate=100",
+                                                     "function.duration=\"1s\"", "producers.0.stop=\"100s\""};
+  auto with = [&](std::string_view reshard) {
+    json doc = base();
+    for (const auto s : load) esm_sim::apply_override(doc, s);
+    esm_sim::apply_override(doc, reshard);
+    return esm_sim::run_scenario(esm_sim::parse_scenario(doc));
+  };
+  const auto split = with(R"(source.reshard=[{"at":"30s","action":"split_all"}])");
+  CHECK(split.concurrency_max == 4); // four open shards after the split
+  CHECK(split.timeline[1].concurrency_max <= 2); // 10-20 s: two
+  check_accounted(split);
+  CHECK(split.remaining == 0);
+  const auto merged = with(R"(source.reshard=[{"at":"30s","action":"merge_all"}])");
+  CHECK(merged.concurrency_max == 2);
+  CHECK(merged.timeline[6].concurrency_max == 1); // 60-70 s: one shard left
+  check_accounted(merged);
+  CHECK(esm_test::error_of<esm_sim::scenario_error>([&] {
+          (void)with(R"(source.reshard=[{"at":"3min","action":"split_all"}])");
+        }) == "source.reshard.0.at: \"3min\" is outside the allowed range [0s, 2min]");
+}
+
 TEST_CASE("Kinesis write limits refuse writes beyond 1,000 records/s per shard", "[esm-sim][run]") {
   const auto within = run(base(), {"source.write_limits=true", "producers.0.rate=1000", "producers.0.record_bytes=100"});
   CHECK(within.rejected == 0);
