@@ -45,7 +45,7 @@ constexpr const char* usage_text =
     "                        (default: esm-sim-out/<scenario file name>)\n"
     "  --seed N              overrides the scenario's seed\n"
     "  --set key=value       overrides a scenario value, by dotted path: --set mapping.batch_size=500,\n"
-    "                        --set producers.0.rate=2000, --set function.duration=\"250ms\" (repeatable)\n"
+    "                        --set producers.0.rate=2000, --set function.duration=250ms (repeatable)\n"
     "  --sweep key=v1,v2,... runs one variant per value, in parallel on the machine's cores, and\n"
     "                        prints a comparison table (each variant also gets its own report)\n"
     "  --jobs N              sweep variants run at once (default: the number of cores)\n"
