@@ -92,14 +92,18 @@ struct payload {
 template <>
 struct esm::dynamodb_item_json<esm_sim::payload> {
   static void write(const esm_sim::payload& p, std::string& out) {
-    // The payload's text is {"producer":"<name>","n":<id>}: the producer's name is between the
-    // 4th quote pair.
+    // The payload's text, when the mapping filters, is {"producer":"<name>","n":<id>}: the name
+    // follows the first `:"`. Without text (no filter reads images) only `n` is written.
     const std::string_view t{p.text.data(), p.text_size};
-    const auto name_start = t.find(":\"") + 2;
-    const auto name_end = t.find('"', name_start);
-    out += R"({"producer":{"S":")";
-    out += t.substr(name_start, name_end - name_start);
-    out += R"("},"n":{"N":")";
+    const auto colon = t.find(":\"");
+    const auto name_end = colon == std::string_view::npos ? colon : t.find('"', colon + 2);
+    out += '{';
+    if (name_end != std::string_view::npos) {
+      out += R"("producer":{"S":")";
+      out += t.substr(colon + 2, name_end - colon - 2);
+      out += R"("},)";
+    }
+    out += R"("n":{"N":")";
     out += std::to_string(p.id);
     out += R"("}})";
   }

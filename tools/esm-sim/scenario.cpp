@@ -623,7 +623,7 @@ function_spec read_function(const json& v) {
   return f;
 }
 
-mapping_spec read_mapping(const json& v, const source_spec& src, const function_spec& fn) {
+mapping_spec read_mapping(const json& v, const source_spec& src) {
   object_reader r{v,
                   "mapping",
                   {"batch_size", "maximum_batching_window", "parallelization_factor", "maximum_retry_attempts",
@@ -701,7 +701,6 @@ mapping_spec read_mapping(const json& v, const source_spec& src, const function_
       throw scenario_error(r.sub("filter_criteria"), e.what());
     }
   }
-  (void)fn;
   return m;
 }
 
@@ -774,8 +773,7 @@ scenario parse_scenario(const json& doc, const std::filesystem::path& base_dir) 
     s.producers.push_back(read_producer(ps[i], fmt::format("producers.{}", i), s.source, s.run_length, base_dir, i));
   }
   s.function = r.has("function") ? read_function(r.at("function")) : read_function(json::object());
-  s.mapping = r.has("mapping") ? read_mapping(r.at("mapping"), s.source, s.function)
-                               : read_mapping(json::object(), s.source, s.function);
+  s.mapping = r.has("mapping") ? read_mapping(r.at("mapping"), s.source) : read_mapping(json::object(), s.source);
   if (r.has("goals")) {
     const json& gs = r.at("goals");
     if (!gs.is_array()) throw scenario_error("goals", "expected an array of strings such as \"iterator_age_p99 < 60s\"");
@@ -840,9 +838,6 @@ scenario parse_scenario(const json& doc, const std::filesystem::path& base_dir) 
                            "\"" + k + "\" is not a key any producer writes (keys are prefix + 0..count-1, e.g. \"" +
                                s.producers.front().keys.prefix + "0\")");
     }
-  }
-  if (s.mapping.tumbling_window != esm::duration::zero() && !is_stream(s.source.type)) {
-    throw scenario_error("mapping.tumbling_window", "applies to kinesis and dynamodb sources only");
   }
   return s;
 }
