@@ -76,6 +76,7 @@ struct payload {
   std::uint64_t id = 0;
   std::uint32_t bytes = 0;
   bool poison = false;
+  producer_spec::write_kind operation = producer_spec::write_kind::insert; // DynamoDB
   std::uint8_t text_size = 0;
   std::array<char, 64> text{};
   [[nodiscard]] std::size_t payload_bytes() const noexcept { return bytes; }
@@ -299,7 +300,7 @@ private:
     while (poison_at_ < fn.poison_records.size() && fn.poison_records[poison_at_] < id) ++poison_at_;
     if (poison_at_ < fn.poison_records.size() && fn.poison_records[poison_at_] == id) poison = true;
     if (fn.poison_rate > 0 && p.rng.bernoulli(fn.poison_rate)) poison = true;
-    payload pl{id, p.spec->record_bytes, poison, 0, {}};
+    payload pl{id, p.spec->record_bytes, poison, p.spec->operation, 0, {}};
     if (!st_.s.mapping.filter_criteria.empty()) {
       const auto r = fmt::format_to_n(pl.text.data(), pl.text.size(), R"({{"producer":"{}","n":{}}})", p.spec->name, id);
       pl.text_size = static_cast<std::uint8_t>(std::min(r.size, pl.text.size()));
@@ -490,7 +491,7 @@ const payload& payload_of(const Record& r) {
   if constexpr (requires { r.data; }) {
     return r.data;
   } else if constexpr (requires { r.new_image; }) {
-    return *r.new_image;
+    return r.new_image ? *r.new_image : *r.old_image; // a REMOVE has only the old image
   } else {
     return r.body;
   }
@@ -750,7 +751,19 @@ run_result run_scenario(const scenario& s, const progress_fn& progress) {
       dc.rollover = s.source.rollover;
       dc.retention = s.source.until_consumed ? esm::retention::until_consumed() : esm::retention::period(s.source.retention);
       esm::dynamodb_stream<payload> stream{st.sim, dc};
-      auto sink = [&stream](const std::string& key, payload p, std::uint64_t) { stream.insert(esm::dynamodb_key{key}, p); };
+      auto sink = [&stream](const std::string& key, payload p, std::uint64_t) {
+        switch (p.operation) {
+        case producer_spec::write_kind::insert:
+          stream.insert(esm::dynamodb_key{key}, p);
+          break;
+        case producer_spec::write_kind::modify:
+          stream.modify(esm::dynamodb_key{key}, p, p); // the item, before and after
+          break;
+        case producer_spec::write_kind::remove:
+          stream.remove(esm::dynamodb_key{key}, p);
+          break;
+        }
+      };
       return run_stream(st, stream, fn, sink, progress);
     }
     case source_type::sqs:

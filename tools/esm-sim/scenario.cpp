@@ -455,7 +455,7 @@ producer_spec read_producer(const json& v, const std::string& path, const source
                             const std::filesystem::path& base_dir, std::size_t index) {
   object_reader r{v, path,
                   {"type", "name", "rate", "from", "to", "count", "every", "repeat", "file", "start", "stop", "keys",
-                   "record_bytes"}};
+                   "record_bytes", "operation"}};
   producer_spec p;
   const auto t = r.choice<producer_spec::kind>("type", {{"constant", producer_spec::kind::constant},
                                                          {"poisson", producer_spec::kind::poisson},
@@ -472,6 +472,11 @@ producer_spec read_producer(const json& v, const std::string& path, const source
   reject_for(r, "every", p.type == k::bursts, "bursts producers");
   reject_for(r, "repeat", p.type == k::bursts, "bursts producers");
   reject_for(r, "file", p.type == k::csv, "csv producers");
+  reject_for(r, "operation", src.type == source_type::dynamodb, "dynamodb sources");
+  p.operation = r.choice<producer_spec::write_kind>("operation", {{"insert", producer_spec::write_kind::insert},
+                                                                  {"modify", producer_spec::write_kind::modify},
+                                                                  {"remove", producer_spec::write_kind::remove}})
+                    .value_or(producer_spec::write_kind::insert);
   p.name = r.string("name").value_or(fmt::format("producer-{}", index + 1));
   if (p.name.empty() || p.name.size() > 24 ||
       !std::all_of(p.name.begin(), p.name.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_'; })) {

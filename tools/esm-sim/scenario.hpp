@@ -99,6 +99,8 @@ struct producer_spec {
   std::optional<esm::duration> stop; ///< `stop`: no record at or after it (default: run end)
   key_spec keys;                  ///< `keys`
   std::uint32_t record_bytes = 256; ///< `record_bytes`: payload size [1, 1048576]
+  /// DynamoDB `operation`: the writes are `INSERT`s, `MODIFY`s (old and new image) or `REMOVE`s.
+  enum class write_kind : std::uint8_t { insert, modify, remove } operation = write_kind::insert;
 };
 
 /// A duration distribution.

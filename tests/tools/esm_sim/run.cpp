@@ -118,6 +118,24 @@ TEST_CASE("resharding splits or merges the open shards; parents finish before ch
         }) == "source.reshard.0.at: \"3min\" is outside the allowed range [0s, 2min]");
 }
 
+TEST_CASE("DynamoDB producers write INSERT, MODIFY or REMOVE records, which filters can tell apart", "[esm-sim][run]") {
+  json doc = base("dynamodb");
+  esm_sim::apply_override(doc, R"(producers=[{"type":"constant","rate":20,"stop":"100s"},)"
+                               R"({"type":"constant","rate":10,"stop":"100s","operation":"modify"},)"
+                               R"({"type":"constant","rate":5,"stop":"100s","operation":"remove"}])");
+  esm_sim::apply_override(doc, R"(mapping.filter_criteria={"Filters":[{"Pattern":{"eventName":["REMOVE"]}}]})");
+  const auto r = esm_sim::run_scenario(esm_sim::parse_scenario(doc));
+  CHECK(r.records_in == 3500);
+  CHECK(r.processed == 500);  // the REMOVEs
+  CHECK(r.filtered == 3000);  // the INSERTs and MODIFYs
+  check_accounted(r);
+  CHECK(esm_test::error_of<esm_sim::scenario_error>([] {
+          json k = base();
+          esm_sim::apply_override(k, "producers.0.operation=modify");
+          (void)esm_sim::parse_scenario(k);
+        }) == "producers.0.operation: does not apply here; it applies to dynamodb sources");
+}
+
 TEST_CASE("Kinesis write limits refuse writes beyond 1,000 records/s per shard", "[esm-sim][run]") {
   const auto within = run(base(), {"source.write_limits=true", "producers.0.rate=1000", "producers.0.record_bytes=100"});
   CHECK(within.rejected == 0);
