@@ -306,8 +306,6 @@ std::pair<time_unit, std::vector<std::vector<double>>> scale_ages(std::vector<st
   return {u, std::move(ys)};
 }
 
-std::string interval_text(const scenario& s) { return duration_text(s.sample_interval); }
-
 } // namespace
 
 std::vector<std::string> write_charts(const std::filesystem::path& dir, const scenario& s, const run_result& r) {
@@ -369,7 +367,7 @@ std::vector<std::string> write_charts(const std::filesystem::path& dir, const sc
       break;
     case chart_kind::errors:
       c.title = "Errors, throttles and retries";
-      c.y_label = fmt::format("per {} interval", interval_text(s));
+      c.y_label = fmt::format("per {} interval", duration_text(s.sample_interval));
       c.series = {{"function errors", column([](const sample_row& x) { return static_cast<double>(x.errors); }), false},
                   {"throttles", column([](const sample_row& x) { return static_cast<double>(x.throttles); }), false},
                   // Dashed: with infinite retries it runs on top of the errors line.

@@ -668,7 +668,6 @@ run_result run_queue(run_state& st, esm::function& fn, const progress_fn& progre
   };
   producers prod{st, sink};
   prod.start();
-  int target_max = 0;
   auto snapshot = [&]() {
     counters c;
     const auto& pm = poller.metrics();
@@ -690,8 +689,7 @@ run_result run_queue(run_state& st, esm::function& fn, const progress_fn& progre
     c.oldest_age = seconds(q.approximate_age_of_oldest_message());
     c.concurrency = pm.concurrency;
     c.target = poller.target_concurrency();
-    target_max = std::max(target_max, pm.max_target_concurrency);
-    c.target_max = target_max;
+    c.target_max = pm.max_target_concurrency; // cumulative already
     c.busy = fm.duration.sum + fm.init_duration.sum;
     return c;
   };

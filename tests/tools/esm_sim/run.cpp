@@ -7,6 +7,7 @@
 #include <limits>
 #include <string>
 
+#include "accounting.hpp"
 #include "support/catch.hpp"
 #include "support/errors.hpp"
 
@@ -28,12 +29,7 @@ esm_sim::run_result run(json doc, std::initializer_list<std::string_view> sets =
   return esm_sim::run_scenario(esm_sim::parse_scenario(doc));
 }
 
-/// Every record ended processed, dropped, at the destination / in the DLQ, or is still in the source.
-void check_accounted(const esm_sim::run_result& r) {
-  INFO("in " << r.records_in << " processed " << r.processed << " dropped " << r.dropped << " to_dlq " << r.to_dlq
-             << " remaining " << r.remaining);
-  CHECK(r.records_in == r.processed + r.filtered + r.dropped + r.to_dlq + r.remaining);
-}
+using esm_sim_test::check_accounted;
 
 } // namespace
 

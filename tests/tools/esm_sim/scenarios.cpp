@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <string>
 
+#include "accounting.hpp"
 #include "report.hpp"
 #include "run.hpp"
 #include "scenario.hpp"
@@ -33,9 +34,7 @@ void check_goals(const loaded& l) {
   }
 }
 
-void check_accounted(const esm_sim::run_result& r) {
-  CHECK(r.records_in == r.processed + r.filtered + r.dropped + r.to_dlq + r.remaining);
-}
+using esm_sim_test::check_accounted;
 
 const esm_sim::sample_row& at(const esm_sim::run_result& r, double t) {
   const auto it = std::find_if(r.timeline.begin(), r.timeline.end(), [t](const auto& row) { return row.t >= t; });

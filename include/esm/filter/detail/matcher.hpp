@@ -309,6 +309,27 @@ private:
     return nullptr;
   }
 
+  /// What follows an element of an object or array.
+  enum class list_next : std::uint8_t {
+    more,   ///< a ',' and another element (p_ at it)
+    closed, ///< the container's closing bracket (p_ past it)
+    bad,    ///< anything else, or the end of the text
+  };
+  /// Reads what follows an element (whitespace, then ',' or `close`) and moves p_ past it.
+  list_next after_element(char close) noexcept {
+    p_ = skip_ws(p_, end_);
+    if (p_ == end_) return list_next::bad;
+    if (*p_ == ',') {
+      p_ = skip_ws(p_ + 1, end_);
+      return p_ == end_ ? list_next::bad : list_next::more;
+    }
+    if (*p_ == close) {
+      ++p_;
+      return list_next::closed;
+    }
+    return list_next::bad;
+  }
+
   /// Scans an object (p_ at '{', the object being the `depth`-th nested container) with frame
   /// `fi`. False when the text is not valid JSON.
   bool object(std::uint32_t fi, int depth) noexcept {
@@ -337,18 +358,8 @@ private:
         p_ = skip_value(p_, end_, depth);
         if (p_ == nullptr) return false;
       }
-      p_ = skip_ws(p_, end_);
-      if (p_ == end_) return false;
-      if (*p_ == ',') {
-        p_ = skip_ws(p_ + 1, end_);
-        if (p_ == end_) return false;
-        continue;
-      }
-      if (*p_ == '}') {
-        ++p_;
-        return true;
-      }
-      return false;
+      const list_next n = after_element('}');
+      if (n != list_next::more) return n == list_next::closed;
     }
   }
 
@@ -377,18 +388,8 @@ private:
       }
       for (;;) {
         if (!value(e, depth + 1)) return false;
-        p_ = skip_ws(p_, end_);
-        if (p_ == end_) return false;
-        if (*p_ == ',') {
-          p_ = skip_ws(p_ + 1, end_);
-          if (p_ == end_) return false;
-          continue;
-        }
-        if (*p_ == ']') {
-          ++p_;
-          return true;
-        }
-        return false;
+        const list_next n = after_element(']');
+        if (n != list_next::more) return n == list_next::closed;
       }
     case '"': {
       const char* body = p_ + 1;
