@@ -247,15 +247,71 @@ TEST_CASE("a failing batch blocks its shard while retries are infinite (§2.2)",
                               for (const auto& r : b) seen.push_back(r.data);
                               throw std::runtime_error("poison");
                             },
-                            esm::batching{.batch_size = 2}};
+                            esm::batching{.batch_size = 2}, esm::stream_retry{.retry_backoff = esm::backoff::none()}};
   sim.run_for(1min);
-  CHECK(calls == 61); // retried back to back, one second each: at 0, 1, ..., 60 s
+  CHECK(calls == 61); // without a retry delay, retried back to back, one second each: at 0, 1, ..., 60 s
   CHECK(seen.size() == 122);
   CHECK(std::count(seen.begin(), seen.end(), "2") == 0); // later records never reach the function
   CHECK(poller.checkpoint(0) == 0);
   CHECK(poller.last_processing_result() == "PROBLEM: Function call failed");
   CHECK(poller.metrics().retries == 60);
   CHECK(poller.metrics().dropped_event_count == 0);
+}
+
+TEST_CASE("a failing batch is retried with a delay doubling from 250 ms to one minute (§2.2, fidelity S5)",
+          "[pollers][stream][spec-2.2]") {
+  esm::simulation sim;
+  kstream s{sim, {}};
+  esm::function fn{sim, {.name = "f", .default_duration = esm::duration_model::fixed(1s)}};
+  put_n(s, 5);
+  journal j;
+  esm::stream_poller poller{s, fn,
+                            [&](const kbatch& b, esm::invocation_context& ctx) {
+                              j.record(b, ctx);
+                              throw std::runtime_error("poison");
+                            },
+                            esm::batching{.batch_size = 2}};
+  sim.run_for(5min);
+  // Each invocation lasts 1 s; the n-th retry waits 250 ms * 2^(n-1), at most 60 s.
+  const std::vector<double> expected = {0, 1.25, 2.75, 4.75, 7.75, 12.75, 21.75, 38.75, 71.75, 132.75, 193.75, 254.75};
+  REQUIRE(j.calls.size() == expected.size());
+  for (std::size_t i = 0; i < expected.size(); ++i) {
+    INFO("invocation " << i);
+    CHECK(j.calls[i].time == at(std::chrono::duration_cast<esm::duration>(std::chrono::duration<double>(expected[i]))));
+    CHECK(j.calls[i].attempt == static_cast<int>(i) + 1);
+    CHECK(j.calls[i].data == std::vector<std::string>{"0", "1"}); // the shard stays blocked
+  }
+  CHECK(poller.checkpoint(0) == 0);
+  CHECK(poller.metrics().retries == expected.size()); // the 12th retry is due at 315.75 s
+}
+
+TEST_CASE("§2.3 AWS recording: infinite retries, MaximumRecordAgeInSeconds 60 and a handler that always raises: "
+          "8 invocations, then one RecordAgeExceeded record",
+          "[pollers][stream][spec-2.3][recorded]") {
+  // Recorded against AWS: MaximumRetryAttempts = -1, MaximumRecordAgeInSeconds = 60, every
+  // invocation raises; AWS invoked the batch 8 times, then discarded it with RecordAgeExceeded.
+  esm::simulation sim;
+  kstream s{sim, {.name = "orders"}};
+  esm::function fn{sim, {.name = "f"}}; // 10 ms per invocation
+  journal j;
+  s.put("k", "poison");
+  esm::stream_poller poller{s, fn,
+                            [&](const kbatch& b, esm::invocation_context& ctx) {
+                              j.record(b, ctx);
+                              throw std::runtime_error("always");
+                            },
+                            esm::stream_retry{.max_attempts = -1, .max_record_age = 60s}, j.destination()};
+  sim.run_until_idle();
+  CHECK(j.calls.size() >= 7);
+  CHECK(j.calls.size() <= 9);
+  CHECK(j.calls.size() == 8); // 0 s, then retries 0.25, 0.5, 1, 2, 4, 8, 16 s after each failure
+  REQUIRE(j.failures.size() == 1);
+  CHECK(j.failures[0].condition == esm::discard_condition::record_age_exceeded);
+  CHECK(j.failures[0].approximate_invoke_count == 8);
+  CHECK(j.failures[0].batch_info.batch_size == 1);
+  CHECK(j.failures[0].timestamp > at(60s));
+  CHECK(poller.metrics().on_failure_destination_delivered_event_count == 1);
+  CHECK(poller.checkpoint(0) == 1);
 }
 
 TEST_CASE("MaximumRetryAttempts N means N + 1 invocations, then discard to OnFailure and move on (§2.3, §2.6)",
@@ -383,9 +439,10 @@ TEST_CASE("MaximumRecordAgeInSeconds discards records too old to send (§2.3)", 
                               j.record(b, ctx);
                               throw std::runtime_error("x");
                             },
-                            esm::stream_retry{.max_record_age = 60s}, j.destination()};
+                            esm::stream_retry{.max_record_age = 60s, .retry_backoff = esm::backoff::none()},
+                            j.destination()};
   sim.run_until_idle();
-  // Invoked at 0, 10, ..., 60 s (age exactly 60 s is still sent), discarded at 70 s.
+  // Without a retry delay: invoked at 0, 10, ..., 60 s (age exactly 60 s is still sent), discarded at 70 s.
   CHECK(j.calls.size() == 7);
   REQUIRE(j.failures.size() == 1);
   CHECK(j.failures[0].condition == esm::discard_condition::record_age_exceeded);
@@ -710,7 +767,7 @@ TEST_CASE("throttle_backoff is validated in [1ms, 60s]", "[pollers][stream][conf
   kstream s{sim, {}};
   esm::function fn{sim, {.name = "f"}};
   auto make = [&](esm::duration d) {
-    esm::stream_poller p{s, fn, [](const kbatch&) {}, esm::stream_retry{.throttle_backoff = d}};
+    esm::stream_poller p{s, fn, [](const kbatch&) {}, esm::throttle_backoff{{d, d}}};
   };
   CHECK_NOTHROW(make(1ms));
   CHECK_NOTHROW(make(60s));

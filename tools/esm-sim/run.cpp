@@ -537,8 +537,8 @@ run_result run_stream(run_state& st, Stream& stream, esm::function& fn, Sink sin
   const esm::parallelization par{.factor = m.parallelization_factor};
   const esm::stream_retry retry{.max_attempts = m.maximum_retry_attempts,
                                 .max_record_age = m.maximum_record_age,
-                                .bisect_on_error = m.bisect_batch_on_function_error,
-                                .throttle_backoff = m.throttle_backoff};
+                                .bisect_on_error = m.bisect_batch_on_function_error};
+  const esm::throttle_backoff throttle{{m.throttle_backoff, m.throttle_backoff}};
   esm::stream_options opts;
   opts.start = m.latest ? esm::starting_position::latest() : esm::starting_position::trim_horizon();
   opts.report_batch_item_failures = rbif;
@@ -578,18 +578,18 @@ run_result run_stream(run_state& st, Stream& stream, esm::function& fn, Sink sin
   };
   const bool windowed = m.tumbling_window != esm::duration::zero();
   if (windowed && m.on_failure_destination) {
-    esm::stream_poller p{stream, fn, window_handler, batching, par, retry, opts, window, destination, filter};
+    esm::stream_poller p{stream, fn, window_handler, batching, par, retry, throttle, opts, window, destination, filter};
     return go(p);
   }
   if (windowed) {
-    esm::stream_poller p{stream, fn, window_handler, batching, par, retry, opts, window, filter};
+    esm::stream_poller p{stream, fn, window_handler, batching, par, retry, throttle, opts, window, filter};
     return go(p);
   }
   if (m.on_failure_destination) {
-    esm::stream_poller p{stream, fn, handler, batching, par, retry, opts, destination, filter};
+    esm::stream_poller p{stream, fn, handler, batching, par, retry, throttle, opts, destination, filter};
     return go(p);
   }
-  esm::stream_poller p{stream, fn, handler, batching, par, retry, opts, filter};
+  esm::stream_poller p{stream, fn, handler, batching, par, retry, throttle, opts, filter};
   return go(p);
 }
 

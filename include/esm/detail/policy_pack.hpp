@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <type_traits>
+#include <utility>
 
 namespace esm::detail {
 
@@ -35,5 +36,20 @@ template <template <class> class Pred, class Default, class First, class... Rest
 struct policy_type<Pred, Default, First, Rest...> {
   using type = std::conditional_t<Pred<First>::value, First, typename policy_type<Pred, Default, Rest...>::type>;
 };
+
+/// The policy of `ps` that satisfies `Pred`, moved out, or a default-constructed `T` (the
+/// type `policy_type` names).
+template <template <class> class Pred, class T>
+T take_policy() {
+  return T{};
+}
+template <template <class> class Pred, class T, class First, class... Rest>
+T take_policy(First& first, Rest&... rest) {
+  if constexpr (Pred<First>::value) {
+    return T(std::move(first));
+  } else {
+    return take_policy<Pred, T>(rest...);
+  }
+}
 
 } // namespace esm::detail

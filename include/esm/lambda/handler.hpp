@@ -32,76 +32,10 @@
 #endif
 
 #include <esm/core/error.hpp>
+#include <esm/core/outcome.hpp>
 #include <esm/core/time.hpp>
 
 namespace esm {
-
-/// One entry of a partial batch response: `{"itemIdentifier": "..."}`. The identifier is the
-/// record's sequence number (streams) or the message's messageId (SQS). An absent identifier
-/// models JSON `null`, which AWS treats as a failure of the whole batch.
-struct batch_item_failure {
-  std::optional<std::string> item_identifier; ///< sequence number / messageId; nullopt = null
-
-  friend bool operator==(const batch_item_failure&, const batch_item_failure&) = default;
-};
-
-/// A partial batch response, `{"batchItemFailures": [...]}`, returned by a handler when the
-/// event source mapping has `ReportBatchItemFailures` enabled (otherwise AWS ignores it).
-/// An empty list means complete success.
-struct batch_response {
-  std::vector<batch_item_failure> batch_item_failures; ///< the failed items; empty = success
-
-  /// A response reporting complete success.
-  [[nodiscard]] static batch_response success() { return {}; }
-  /// A response reporting the given identifiers as failed.
-  [[nodiscard]] static batch_response failed(std::initializer_list<std::string_view> ids) {
-    batch_response r;
-    r.batch_item_failures.reserve(ids.size());
-    for (const auto id : ids) r.batch_item_failures.push_back({std::string{id}});
-    return r;
-  }
-  /// Adds a failed item. Returns `*this` for chaining.
-  batch_response& fail(std::string item_identifier) {
-    batch_item_failures.push_back({std::move(item_identifier)});
-    return *this;
-  }
-  /// True when no item is reported failed.
-  [[nodiscard]] bool empty() const noexcept { return batch_item_failures.empty(); }
-
-  friend bool operator==(const batch_response&, const batch_response&) = default;
-};
-
-/// How an invocation ended, as the event source mapping sees it.
-enum class outcome : std::uint8_t {
-  success,        ///< the handler returned (void, or a response with no failures) within the timeout
-  partial,        ///< the handler returned a `batch_response` listing failed items
-  function_error, ///< the handler threw; counted in `Errors`
-  timeout,        ///< the modelled duration exceeded the function timeout; counted in `Errors`
-  throttled,      ///< no concurrency was available; the handler never ran; counted in `Throttles`
-};
-
-/// The outcome's name: `success`, `partial`, `function_error`, `timeout`, `throttled`.
-[[nodiscard]] constexpr std::string_view to_string(outcome o) noexcept {
-  switch (o) {
-  case outcome::success:
-    return "success";
-  case outcome::partial:
-    return "partial";
-  case outcome::function_error:
-    return "function_error";
-  case outcome::timeout:
-    return "timeout";
-  case outcome::throttled:
-    return "throttled";
-  }
-  return "unknown";
-}
-
-/// True for the outcomes AWS counts in the function's `Errors` metric (function errors and
-/// timeouts), which consume an event source mapping's retry attempts.
-[[nodiscard]] constexpr bool is_error(outcome o) noexcept {
-  return o == outcome::function_error || o == outcome::timeout;
-}
 
 /// What a handler sees while it runs: modelled processing time, remaining time, the attempt
 /// number, the request id and the function's settings. One context per invocation; valid only
@@ -275,6 +209,28 @@ handler_return run_handler(H& h, Event& event, invocation_context& ctx) noexcept
     out.threw = true;
   }
   return out;
+}
+
+/// Calls `h` on `event` (with `ctx` when it takes one), as `run_handler` does, and returns its
+/// response (an empty one for a `void` handler). Exceptions propagate: a caller inside
+/// `run_handler` turns them into function errors.
+template <class Event, handler<Event> H>
+batch_response call_batch_handler(H& h, Event& event, invocation_context& ctx) {
+  if constexpr (contextual_handler<H, Event>) {
+    if constexpr (std::is_void_v<handler_result_t<H, Event>>) {
+      h(event, ctx);
+      return {};
+    } else {
+      return batch_response(h(event, ctx));
+    }
+  } else {
+    if constexpr (std::is_void_v<handler_result_t<H, Event>>) {
+      h(event);
+      return {};
+    } else {
+      return batch_response(h(event));
+    }
+  }
 }
 
 } // namespace detail

@@ -27,6 +27,7 @@
 #include <esm/core/error.hpp>
 #include <esm/core/source_kind.hpp>
 #include <esm/core/time.hpp>
+#include <esm/policies/roles.hpp>
 
 namespace esm {
 
@@ -43,17 +44,18 @@ struct scaling_observation {
 
 /// A scaling policy: the concurrency to start with, how often to re-decide, the next target
 /// from an observation, and the `MaximumConcurrency` cap, `concurrency_cap()` (nullopt: none).
+/// `next_target` may keep state (it is called on a non-const policy, once per interval).
 /// ```cpp
 /// static_assert(esm::scaling_policy<esm::sqs_scaling>);
 /// static_assert(!esm::scaling_policy<int>);
 /// ```
 template <class P>
-concept scaling_policy = requires(const P& p, const scaling_observation& o, source_kind k) {
-  { p.initial_concurrency() } -> std::convertible_to<int>;
-  { p.interval() } -> std::convertible_to<duration>;
+concept scaling_policy = requires(P& p, const P& cp, const scaling_observation& o, source_kind k) {
+  { cp.initial_concurrency() } -> std::convertible_to<int>;
+  { cp.interval() } -> std::convertible_to<duration>;
   { p.next_target(o) } -> std::convertible_to<int>;
-  { p.concurrency_cap() } -> std::convertible_to<std::optional<int>>;
-  p.validate(k);
+  { cp.concurrency_cap() } -> std::convertible_to<std::optional<int>>;
+  cp.validate(k);
 };
 
 namespace detail {
@@ -102,6 +104,7 @@ inline void validate_maximum_concurrency(std::optional<int> m, source_kind k) {
 /// `detail::on_demand_next`).
 template <int ScaleUpPerMinute, int Ceiling>
 struct basic_sqs_scaling {
+  using esm_role = scaling_role; ///< plays the scaling role
   /// `ScalingConfig.MaximumConcurrency`: concurrent batches at most; the mapping stops reading
   /// at the cap. Range [2, 1000]. Unset (default): no cap but the ceiling.
   std::optional<int> maximum_concurrency{};
@@ -135,5 +138,11 @@ using sqs_scaling = basic_sqs_scaling<300, 1250>;
 /// AWS's on-demand scaling until Nov 5, 2023 (spec §3.1, [changed]): +60 per minute (one step
 /// per second), ceiling 1,000.
 using sqs_scaling_2022 = basic_sqs_scaling<60, 1000>;
+
+namespace detail {
+/// True for a scaling policy.
+template <class P>
+struct is_scaling : std::bool_constant<plays_role<P, scaling_role, scaling_policy<P>>> {};
+} // namespace detail
 
 } // namespace esm

@@ -14,12 +14,14 @@
 
 #include <esm/core/error.hpp>
 #include <esm/core/time.hpp>
-#include <esm/lambda/handler.hpp>
+#include <esm/core/outcome.hpp>
+#include <esm/policies/roles.hpp>
 
 namespace esm {
 
 /// The tumbling-window policy: windows of `size` (0 = off).
 struct tumbling_window {
+  using esm_role = window_role; ///< plays the tumbling-window role
   /// `TumblingWindowInSeconds`: whole seconds in [0s, 900s]; 0 turns windows off. Default 0.
   duration size = duration::zero();
   /// Largest state a handler may return: 1 MB per shard (AWS); above it the window ends early.
@@ -47,6 +49,12 @@ concept window_policy = requires(const P& p) {
   { p.tumbling_window_size() } -> std::convertible_to<duration>;
   p.validate();
 };
+
+namespace detail {
+/// True for a window policy.
+template <class P>
+struct is_window : std::bool_constant<plays_role<P, window_role, window_policy<P>>> {};
+} // namespace detail
 
 /// What a windowed handler sees besides the records (the `window`, `state`,
 /// `isFinalInvokeForWindow` and `isWindowTerminatedEarly` fields of the event, §4.5).

@@ -13,7 +13,8 @@
 
 #include <esm/core/error.hpp>
 #include <esm/core/time.hpp>
-#include <esm/lambda/handler.hpp>
+#include <esm/core/outcome.hpp>
+#include <esm/policies/roles.hpp>
 
 namespace esm {
 
@@ -26,20 +27,21 @@ struct failed_message {
 
 /// A visibility policy: for a failed message, the visibility timeout to set from now
 /// (`ChangeMessageVisibility`), or nullopt to leave it (it returns when its current timeout
-/// expires).
+/// expires). `on_failure` may keep state (called on a non-const policy, once per failed message).
 /// ```cpp
 /// static_assert(esm::visibility_policy<esm::queue_visibility>);
 /// static_assert(!esm::visibility_policy<int>);
 /// ```
 template <class P>
-concept visibility_policy = requires(const P& p, const failed_message& m) {
+concept visibility_policy = requires(P& p, const P& cp, const failed_message& m) {
   { p.on_failure(m) } -> std::convertible_to<std::optional<duration>>;
-  p.validate();
+  cp.validate();
 };
 
 /// AWS's behaviour: a failed message becomes visible again when the visibility timeout it was
 /// received with expires.
 struct queue_visibility {
+  using esm_role = visibility_role; ///< plays the visibility role
   /// Leaves the timeout as it is.
   [[nodiscard]] std::optional<duration> on_failure(const failed_message&) const noexcept { return std::nullopt; }
   /// Nothing to check.
@@ -49,6 +51,7 @@ struct queue_visibility {
 /// Exponential backoff through `ChangeMessageVisibility`: a message failing for the n-th
 /// receive becomes visible after `base * 2^(n-1)`, at most `maximum`.
 struct exponential_backoff_visibility {
+  using esm_role = visibility_role; ///< plays the visibility role
   /// Delay after the first failed receive. Range [1s, 12h]. Default 1 s.
   duration base = std::chrono::seconds{1};
   /// Longest delay. Range [base, 12h]. Default 15 min.
@@ -67,5 +70,11 @@ struct exponential_backoff_visibility {
     detail::check_range<duration>("maximum", maximum, base, std::chrono::hours{12}, "exponential_backoff_visibility");
   }
 };
+
+namespace detail {
+/// True for a visibility policy.
+template <class P>
+struct is_visibility : std::bool_constant<plays_role<P, visibility_role, visibility_policy<P>>> {};
+} // namespace detail
 
 } // namespace esm

@@ -11,21 +11,12 @@
 #include <type_traits>
 #include <utility>
 
+#include <esm/core/outcome.hpp>
 #include <esm/core/source_kind.hpp>
 #include <esm/core/time.hpp>
+#include <esm/policies/roles.hpp>
 
 namespace esm {
-
-/// Why a batch was discarded (`requestContext.condition`).
-enum class discard_condition : std::uint8_t {
-  retry_attempts_exhausted, ///< `RetryAttemptsExhausted`: MaximumRetryAttempts used up
-  record_age_exceeded,      ///< `RecordAgeExceeded`: older than MaximumRecordAgeInSeconds
-};
-
-/// The AWS spelling of a condition.
-[[nodiscard]] constexpr const char* to_string(discard_condition c) noexcept {
-  return c == discard_condition::retry_attempts_exhausted ? "RetryAttemptsExhausted" : "RecordAgeExceeded";
-}
 
 /// `KinesisBatchInfo` / `DDBStreamBatchInfo`: which records were discarded.
 struct stream_batch_info {
@@ -65,7 +56,8 @@ struct stream_failure_record {
 /// ```
 template <class F>
 struct on_failure {
-  F deliver; ///< the callable
+  using esm_role = destination_role; ///< plays the destination role
+  F deliver;                         ///< the callable
 
   /// Sends a record; true when delivered.
   bool send(const stream_failure_record& r) {
@@ -99,6 +91,7 @@ struct record_as_body {
 /// ```
 template <class Queue, class Convert = detail::record_as_body>
 struct on_failure_queue {
+  using esm_role = destination_role; ///< plays the destination role
   Queue& queue;      ///< the destination queue; must outlive the poller
   Convert convert{}; ///< record → message body
 
@@ -119,6 +112,7 @@ on_failure_queue(Queue&, Convert) -> on_failure_queue<Queue, Convert>;
 
 /// The default: no destination. Discarded records are counted in `DroppedEventCount`.
 struct no_destination {
+  using esm_role = destination_role; ///< plays the destination role
   /// Never called.
   static bool send(const stream_failure_record&) noexcept { return false; }
 };
@@ -128,5 +122,11 @@ template <class D>
 concept failure_destination = requires(D& d, const stream_failure_record& r) {
   { d.send(r) } -> std::convertible_to<bool>;
 };
+
+namespace detail {
+/// True for an on-failure destination.
+template <class P>
+struct is_destination : std::bool_constant<plays_role<P, destination_role, failure_destination<P>>> {};
+} // namespace detail
 
 } // namespace esm
