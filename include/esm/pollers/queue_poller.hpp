@@ -56,25 +56,39 @@ inline constexpr int queue_roles_of = is_batching<P>::value + is_scaling<P>::val
                                       is_throttle<P>::value + is_queue_options<P>::value + is_record_filter<P>::value;
 
 /// Checks one policy of a queue poller (see `check_stream_policy`).
+/// Asserts the concept of the role `P` declares, alone, so the compiler names the failing requirement.
 template <class P>
-struct check_queue_policy {
-  static_assert(!declares_role_of<P, batching_role> || batching_policy<P>,
+constexpr bool check_declared_queue_role() {
+  if constexpr (declares_role_of<P, batching_role>) {
+    static_assert(batching_policy<P>,
                 "esm::queue_poller: a type declaring esm::batching_role must satisfy esm::batching_policy "
                 "(limits(source_kind) const, decide(const batch_candidate&), validate(source_kind) const)");
-  static_assert(!declares_role_of<P, scaling_role> || scaling_policy<P>,
+  }
+  if constexpr (declares_role_of<P, scaling_role>) {
+    static_assert(scaling_policy<P>,
                 "esm::queue_poller: a type declaring esm::scaling_role must satisfy esm::scaling_policy "
                 "(initial_concurrency() const, interval() const, next_target(const scaling_observation&), "
                 "concurrency_cap() const, validate(source_kind) const)");
-  static_assert(!declares_role_of<P, visibility_role> || visibility_policy<P>,
+  }
+  if constexpr (declares_role_of<P, visibility_role>) {
+    static_assert(visibility_policy<P>,
                 "esm::queue_poller: a type declaring esm::visibility_role must satisfy esm::visibility_policy "
                 "(on_failure(const failed_message&) -> optional<duration>, validate() const)");
-  static_assert(!declares_role_of<P, throttle_role> || throttle_policy<P>,
+  }
+  if constexpr (declares_role_of<P, throttle_role>) {
+    static_assert(throttle_policy<P>,
                 "esm::queue_poller: a type declaring esm::throttle_role must satisfy esm::throttle_policy "
                 "(on_throttle(const throttle_event&) -> optional<duration>, validate() const)");
+  }
+  return true;
+}
+
+template <class P>
+struct check_queue_policy {
   static_assert(!declares_role<P> || declares_role_of<P, batching_role> || declares_role_of<P, scaling_role> ||
                     declares_role_of<P, visibility_role> || declares_role_of<P, throttle_role>,
                 "esm::queue_poller: this policy declares a role that SQS mappings do not have");
-  static constexpr bool value = true;
+  static constexpr bool value = check_declared_queue_role<P>();
 };
 template <class P>
   requires(queue_roles_of<P> == 0 && !declares_role<P>)

@@ -64,27 +64,45 @@ inline constexpr int stream_roles_of = is_batching<P>::value + is_parallelizatio
 
 /// Checks one policy of a stream poller: a declared role is fully satisfied, an undeclared type
 /// fits exactly one role. Instantiating the failing case names the type.
+/// Asserts the concept of the role `P` declares, alone, so the compiler names the failing requirement.
 template <class P>
-struct check_stream_policy {
-  static_assert(!declares_role_of<P, batching_role> || batching_policy<P>,
+constexpr bool check_declared_stream_role() {
+  if constexpr (declares_role_of<P, batching_role>) {
+    static_assert(batching_policy<P>,
                 "esm::stream_poller: a type declaring esm::batching_role must satisfy esm::batching_policy "
                 "(limits(source_kind) const, decide(const batch_candidate&), validate(source_kind) const)");
-  static_assert(!declares_role_of<P, retry_role> || stream_retry_policy<P>,
+  }
+  if constexpr (declares_role_of<P, retry_role>) {
+    static_assert(stream_retry_policy<P>,
                 "esm::stream_poller: a type declaring esm::retry_role must satisfy esm::stream_retry_policy "
                 "(on_failure(const stream_failure&) -> retry_decision, record_age_limit() const, validate() const)");
-  static_assert(!declares_role_of<P, throttle_role> || throttle_policy<P>,
+  }
+  if constexpr (declares_role_of<P, throttle_role>) {
+    static_assert(throttle_policy<P>,
                 "esm::stream_poller: a type declaring esm::throttle_role must satisfy esm::throttle_policy "
                 "(on_throttle(const throttle_event&) -> optional<duration>, validate() const)");
-  static_assert(!declares_role_of<P, parallelization_role> || parallelization_policy<P>,
+  }
+  if constexpr (declares_role_of<P, parallelization_role>) {
+    static_assert(parallelization_policy<P>,
                 "esm::stream_poller: a type declaring esm::parallelization_role must satisfy "
                 "esm::parallelization_policy (lanes() const, lane_of(string_view) const, validate() const)");
-  static_assert(!declares_role_of<P, window_role> || window_policy<P>,
+  }
+  if constexpr (declares_role_of<P, window_role>) {
+    static_assert(window_policy<P>,
                 "esm::stream_poller: a type declaring esm::window_role must satisfy esm::window_policy "
                 "(tumbling_window_size() const, validate() const)");
-  static_assert(!declares_role_of<P, destination_role> || failure_destination<P>,
+  }
+  if constexpr (declares_role_of<P, destination_role>) {
+    static_assert(failure_destination<P>,
                 "esm::stream_poller: a type declaring esm::destination_role must satisfy esm::failure_destination "
                 "(send(const stream_failure_record&) -> bool)");
-  static constexpr bool value = true;
+  }
+  return true;
+}
+
+template <class P>
+struct check_stream_policy {
+  static constexpr bool value = check_declared_stream_role<P>();
 };
 template <class P>
   requires(stream_roles_of<P> == 0 && !declares_role<P>)
