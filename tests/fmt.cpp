@@ -1,6 +1,11 @@
 // Tests of esm/fmt.hpp: fmt formatters for esm's value types.
 #include <esm/fmt.hpp>
 
+#include <esm/pollers/queue_poller.hpp>
+#include <esm/pollers/stream_poller.hpp>
+#include <esm/sources/kinesis_stream.hpp>
+#include <esm/sources/sqs_queue.hpp>
+
 #include <fmt/format.h>
 
 #include "support/catch.hpp"
@@ -64,4 +69,26 @@ TEST_CASE("fmt formats filter criteria as AWS's FilterCriteria JSON, which from_
   CHECK(back.pattern(1) == c.pattern(1));
   CHECK(fmt::format("{}", esm::filter_criteria{}) == "{}");
   CHECK(esm::filter_criteria::from_json("{}").empty());
+}
+
+TEST_CASE("fmt formats a mapping's configuration with AWS's parameter names (GetEventSourceMapping, §1)",
+          "[fmt][configuration]") {
+  esm::simulation sim;
+  esm::kinesis_stream<std::string> s{sim, {.name = "orders"}};
+  esm::function fn{sim, {.name = "f"}};
+  esm::stream_poller p{s, fn, [](const esm::stream_batch<esm::kinesis_record<std::string>>&) {},
+                       esm::stream_retry{.max_attempts = 3}};
+  CHECK(fmt::format("{}", p.configuration()) ==
+        "EventSourceArn=arn:aws:kinesis:us-east-1:123456789012:stream/orders FunctionName=f State=Enabled "
+        "LastProcessingResult=\"No records processed\" BatchSize=100 MaximumBatchingWindowInSeconds=0s "
+        "StartingPosition=TRIM_HORIZON ParallelizationFactor=1 MaximumRetryAttempts=3 MaximumRecordAgeInSeconds=-1 "
+        "BisectBatchOnFunctionError=false TumblingWindowInSeconds=0s FunctionResponseTypes=[] FilterCriteria=none "
+        "OnFailure=none");
+  esm::sqs_queue<std::string> q{sim, "q"};
+  esm::queue_poller qp{q, fn, [](const esm::queue_batch<esm::sqs_message<std::string>>&) {},
+                       esm::sqs_scaling{.maximum_concurrency = 7}};
+  CHECK(fmt::format("{}", qp.configuration()) ==
+        "EventSourceArn=arn:aws:sqs:us-east-1:123456789012:q FunctionName=f State=Enabled "
+        "LastProcessingResult=\"No records processed\" BatchSize=10 MaximumBatchingWindowInSeconds=0s "
+        "ScalingConfig.MaximumConcurrency=7 FunctionResponseTypes=[] FilterCriteria=none");
 }

@@ -19,8 +19,10 @@
 /// | `esm::delete_status` | `deleted`, `already_deleted`, `stale_handle` |
 /// | `esm::filter_criteria` | AWS's JSON, `{"Filters":[{"Pattern":"…"}]}` (`{}` when empty) |
 
+#include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -30,6 +32,7 @@
 #include <esm/filter/criteria.hpp>
 #include <esm/lambda/function.hpp>
 #include <esm/lambda/handler.hpp>
+#include <esm/pollers/configuration.hpp>
 #include <esm/pollers/metrics.hpp>
 #include <esm/sources/sqs_message.hpp>
 
@@ -82,6 +85,53 @@ struct pretty_duration {
                      m.sent, m.received, m.deleted, m.returned, m.redriven_out, m.redriven_in, m.expired,
                      m.deduplicated, m.duplicate_deliveries, m.receive_calls, m.empty_receives,
                      m.over_limit_receives);
+}
+namespace detail {
+inline std::string opt_text(const std::optional<int>& v) { return v ? std::to_string(*v) : "(policy)"; }
+inline std::string opt_text(const std::optional<bool>& v) { return v ? (*v ? "true" : "false") : "(policy)"; }
+inline std::string opt_text(const std::optional<duration>& v) { return v ? esm::to_string(*v) : "(policy)"; }
+inline std::string patterns_text(const std::optional<std::vector<std::string>>& p) {
+  if (!p) return "none";
+  std::string out = "[";
+  for (std::size_t i = 0; i < p->size(); ++i) out += (i > 0 ? ", " : "") + (*p)[i];
+  return out + "]";
+}
+inline const char* start_text(const starting_position& s) {
+  switch (s.type) {
+  case iterator_type::trim_horizon: return "TRIM_HORIZON";
+  case iterator_type::latest: return "LATEST";
+  case iterator_type::at_timestamp: return "AT_TIMESTAMP";
+  case iterator_type::at_sequence_number: return "AT_SEQUENCE_NUMBER";
+  case iterator_type::after_sequence_number: return "AFTER_SEQUENCE_NUMBER";
+  }
+  return "unknown";
+}
+} // namespace detail
+/// `GetEventSourceMapping` as one line with AWS's parameter names; `(policy)` marks a parameter
+/// that a user-written policy owns.
+[[nodiscard]] inline std::string to_string(const stream_mapping_configuration& c) {
+  return fmt::format("EventSourceArn={} FunctionName={} State={} LastProcessingResult=\"{}\" BatchSize={} "
+                     "MaximumBatchingWindowInSeconds={} StartingPosition={} ParallelizationFactor={} "
+                     "MaximumRetryAttempts={} MaximumRecordAgeInSeconds={} BisectBatchOnFunctionError={} "
+                     "TumblingWindowInSeconds={} FunctionResponseTypes={} FilterCriteria={} OnFailure={}",
+                     c.event_source_arn, c.function_name, c.state == esm_state::enabled ? "Enabled" : "Disabled",
+                     c.last_processing_result, c.batch_size, detail::opt_text(c.maximum_batching_window),
+                     detail::start_text(c.start), c.parallelization_factor, detail::opt_text(c.maximum_retry_attempts),
+                     c.maximum_record_age < duration::zero() ? std::string{"-1"} : esm::to_string(c.maximum_record_age),
+                     detail::opt_text(c.bisect_batch_on_function_error), esm::to_string(c.tumbling_window),
+                     c.report_batch_item_failures ? "[ReportBatchItemFailures]" : "[]",
+                     detail::patterns_text(c.filter_patterns), c.on_failure_destination ? "set" : "none");
+}
+/// `GetEventSourceMapping` of an SQS mapping as one line.
+[[nodiscard]] inline std::string to_string(const queue_mapping_configuration& c) {
+  return fmt::format("EventSourceArn={} FunctionName={} State={} LastProcessingResult=\"{}\" BatchSize={} "
+                     "MaximumBatchingWindowInSeconds={} ScalingConfig.MaximumConcurrency={} "
+                     "FunctionResponseTypes={} FilterCriteria={}",
+                     c.event_source_arn, c.function_name, c.state == esm_state::enabled ? "Enabled" : "Disabled",
+                     c.last_processing_result, c.batch_size, detail::opt_text(c.maximum_batching_window),
+                     c.maximum_concurrency ? std::to_string(*c.maximum_concurrency) : std::string{"none"},
+                     c.report_batch_item_failures ? "[ReportBatchItemFailures]" : "[]",
+                     detail::patterns_text(c.filter_patterns));
 }
 /// AWS's `FilterCriteria` JSON (see `filter_criteria::to_json`).
 [[nodiscard]] inline std::string to_string(const filter_criteria& c) { return c.to_json(); }
@@ -138,3 +188,9 @@ template <>
 struct fmt::formatter<esm::receipt_handle> : esm::detail::to_string_formatter<esm::receipt_handle> {};
 template <>
 struct fmt::formatter<esm::delete_status> : esm::detail::to_string_formatter<esm::delete_status> {};
+template <>
+struct fmt::formatter<esm::stream_mapping_configuration>
+    : esm::detail::to_string_formatter<esm::stream_mapping_configuration> {};
+template <>
+struct fmt::formatter<esm::queue_mapping_configuration>
+    : esm::detail::to_string_formatter<esm::queue_mapping_configuration> {};
