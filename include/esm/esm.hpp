@@ -17,7 +17,7 @@
 
 #include <esm/policies/batching.hpp>
 #include <esm/policies/parallelization.hpp>
-#include <esm/policies/retention.hpp>
+#include <esm/sources/retention.hpp>
 #include <esm/policies/retry.hpp>
 #include <esm/policies/scaling.hpp>
 #include <esm/policies/tumbling_window.hpp>

@@ -31,7 +31,7 @@
 #include <esm/core/source_kind.hpp>
 #include <esm/core/time.hpp>
 #include <esm/detail/md5.hpp>
-#include <esm/policies/retention.hpp>
+#include <esm/sources/retention.hpp>
 #include <esm/sources/hash_key.hpp>
 #include <esm/sources/shard.hpp>
 #include <esm/sources/stream_record.hpp>

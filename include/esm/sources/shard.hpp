@@ -15,7 +15,7 @@
 #include <esm/core/error.hpp>
 #include <esm/core/time.hpp>
 #include <esm/detail/chunked_log.hpp>
-#include <esm/policies/retention.hpp>
+#include <esm/sources/retention.hpp>
 #include <esm/sources/hash_key.hpp>
 
 namespace esm {
