@@ -32,6 +32,7 @@
 #include <esm/core/time.hpp>
 #include <esm/detail/md5.hpp>
 #include <esm/sources/retention.hpp>
+#include <esm/sources/detail/basic_stream.hpp>
 #include <esm/sources/hash_key.hpp>
 #include <esm/sources/shard.hpp>
 #include <esm/sources/stream_record.hpp>
@@ -273,13 +274,20 @@ struct dynamodb_stream_metrics {
 };
 
 /// The stream of a DynamoDB table whose items are `Item` (any type; its size is
-/// `payload_traits<Item>::size`). Not thread-safe; not copyable.
+/// `payload_traits<Item>::size`). Not thread-safe; not copyable. Shards, listeners, readers and
+/// retention come from `detail::basic_stream` (shared with `esm::kinesis_stream`).
 template <class Item>
-class dynamodb_stream {
+class dynamodb_stream : public detail::basic_stream<dynamodb_stream<Item>, dynamodb_record<Item>> {
+  using base = detail::basic_stream<dynamodb_stream<Item>, dynamodb_record<Item>>;
+  friend base;
+
 public:
   using item_type = Item;                        ///< the item (image) type
-  using record_type = dynamodb_record<Item>;     ///< what shards store
-  using shard_type = stream_shard<record_type>;  ///< a shard
+  using typename base::record_type;
+  using typename base::shard_type;
+  using base::shard;
+  using base::shard_at;
+  using base::trim;
   static constexpr source_kind kind = source_kind::dynamodb; ///< for policy range checks
 
   /// Largest item: 400 KB (409,600 bytes), counted by `payload_traits<Item>`.
@@ -293,32 +301,20 @@ public:
 
   /// A stream on `sim` with one open shard per partition. Throws `config_error` for a setting
   /// outside its range.
-  dynamodb_stream(simulation& sim, dynamodb_stream_config cfg) : sim_(sim), cfg_(std::move(cfg)) {
+  dynamodb_stream(simulation& sim, dynamodb_stream_config cfg) : base(sim), cfg_(std::move(cfg)) {
     validate();
     const auto n = static_cast<std::uint32_t>(cfg_.partitions);
     open_.reserve(n);
     for (std::uint32_t p = 0; p < n; ++p) open_.push_back(add_shard({}));
   }
-  dynamodb_stream(const dynamodb_stream&) = delete;
-  dynamodb_stream& operator=(const dynamodb_stream&) = delete;
 
   /// The settings.
   [[nodiscard]] const dynamodb_stream_config& config() const noexcept { return cfg_; }
   /// `TableName`.
   [[nodiscard]] const std::string& name() const noexcept { return cfg_.name; }
-  /// The simulation it lives on.
-  [[nodiscard]] simulation& sim() const noexcept { return sim_; }
   /// Counters.
   [[nodiscard]] const dynamodb_stream_metrics& metrics() const noexcept { return metrics_; }
 
-  /// Every shard ever created, open or closed, in creation order (index = ordinal).
-  [[nodiscard]] std::size_t shard_count() const noexcept { return shards_.size(); }
-  /// The shard with this ordinal.
-  [[nodiscard]] shard_type& shard_at(std::uint32_t ordinal) noexcept { return *shards_[ordinal]; }
-  /// The shard with this ordinal.
-  [[nodiscard]] const shard_type& shard_at(std::uint32_t ordinal) const noexcept { return *shards_[ordinal]; }
-  /// The shard with this id. Throws `input_error` for an unknown id.
-  [[nodiscard]] shard_type& shard(std::string_view shard_id) { return *shards_[ordinal_of(shard_id)]; }
   /// Ordinals of the open shards, by partition.
   [[nodiscard]] std::vector<std::uint32_t> open_shards() const { return open_; }
   /// The partition of a partition key: its FNV-1a hash (`make_stream_id`) modulo `partitions`.
@@ -351,8 +347,7 @@ public:
     for (std::uint32_t p = 0; p < open_.size(); ++p) roll(p);
   }
 
-  /// Reads a shard without a poller (`GetShardIterator` + `GetRecords`).
-  /// Reads a shard without a poller (see `esm::shard_iterator`).
+  /// Reads a shard without a poller (`GetShardIterator` + `GetRecords`; see `esm::shard_iterator`).
   using iterator = shard_iterator<dynamodb_stream>;
 
   /// An iterator on a shard from a starting position: TRIM_HORIZON, LATEST, AT_SEQUENCE_NUMBER
@@ -391,26 +386,10 @@ public:
   /// Bytes one `GetRecords` call returns at most: no limit modelled (0); 1,000 records bound it.
   static constexpr std::size_t max_get_records_bytes = 0;
 
-  /// Adds a listener (a poller). It must be removed before it is destroyed.
-  void add_listener(stream_listener* l) { listeners_.push_back(l); }
-  /// Removes a listener.
-  void remove_listener(stream_listener* l) noexcept { std::erase(listeners_, l); }
-
-  // --- readers (retention::until_consumed) ----------------------------------------------------
-
-  /// Registers a reader whose checkpoints hold records back under `until_consumed` retention.
-  reader_id register_reader() { return readers_.add(); }
-  /// Ends a reader's hold on records.
-  void unregister_reader(reader_id r) noexcept { readers_.remove(r); }
-  /// The reader has processed every record of the shard before `position`.
-  void checkpoint(reader_id r, std::uint32_t shard_ordinal, std::uint64_t position) {
-    readers_.checkpoint(r, shard_ordinal, position);
-    if (cfg_.retention.is_until_consumed()) trim(*shards_[shard_ordinal]);
-  }
-  /// Applies retention to a shard now (also done on every write, read and checkpoint).
-  void trim(shard_type& s) { metrics_.records_expired += apply_retention(s, cfg_.retention, sim_.now(), readers_); }
-
 private:
+  static constexpr std::string_view type_name = "dynamodb_stream"; // for basic_stream's messages
+  [[nodiscard]] const esm::retention& retention_setting() const noexcept { return cfg_.retention; }
+  void on_expired(std::uint64_t records) noexcept { metrics_.records_expired += records; }
 
   void validate() const {
     const auto& n = cfg_.name;
@@ -492,18 +471,18 @@ private:
     std::string item_key = dynamodb_item_key(key);
 
     const std::uint32_t partition = partition_of(key.partition_key);
-    if (sim_.now() >= shards_[open_[partition]]->created() + cfg_.rollover) roll(partition);
+    if (this->sim().now() >= shard_at(open_[partition]).created() + cfg_.rollover) roll(partition);
     // Listeners notified by the roll-over may have written (a handler runs synchronously):
     // look the open shard up again.
     const std::uint32_t ordinal = open_[partition];
-    shard_type& s = *shards_[ordinal];
+    shard_type& s = shard_at(ordinal);
     trim(s);
-    const std::uint64_t seq = ++last_sequence_;
-    s.append(record_type{seq, sim_.now(), ev, cfg_.view_type, std::move(key), std::move(new_item), std::move(old_item),
+    const std::uint64_t seq = this->next_sequence();
+    s.append(record_type{seq, this->sim().now(), ev, cfg_.view_type, std::move(key), std::move(new_item), std::move(old_item),
                          size, std::move(item_key)});
     ++metrics_.records_written;
     metrics_.bytes_written += size;
-    for (auto* l : listeners_) l->on_records(ordinal);
+    this->notify_records(ordinal);
     return {s.id(), ordinal, seq};
   }
 
@@ -512,45 +491,17 @@ private:
     const std::uint32_t parent = open_[partition];
     const std::uint32_t child = add_shard({parent});
     open_[partition] = child;
-    shards_[parent]->close(sim_.now(), {child});
     ++metrics_.rollovers;
-    for (auto* l : listeners_) l->on_shard_closed(parent);
+    this->close_shard(parent, {child}); // tells the listeners
   }
 
   std::uint32_t add_shard(std::vector<std::uint32_t> parents) {
-    const auto ordinal = static_cast<std::uint32_t>(shards_.size());
     // DynamoDB shards have no hash-key range: each gets the whole space.
-    shards_.push_back(std::make_unique<shard_type>(make_shard_id(ordinal), ordinal,
-                                                   hash_key_range{hash_key::min(), hash_key::max()},
-                                                   std::move(parents), sim_.now()));
-    return ordinal;
+    return base::add_shard(hash_key_range{hash_key::min(), hash_key::max()}, std::move(parents));
   }
 
-  std::uint32_t ordinal_of(std::string_view shard_id) const {
-    // Ids are make_shard_id(ordinal): read the ordinal back, then check it names a shard.
-    constexpr std::string_view prefix = "shardId-";
-    if (shard_id.size() == prefix.size() + 12 && shard_id.substr(0, prefix.size()) == prefix) {
-      std::uint64_t v = 0;
-      bool digits = true;
-      for (const char c : shard_id.substr(prefix.size())) {
-        if (c < '0' || c > '9') {
-          digits = false;
-          break;
-        }
-        v = v * 10 + static_cast<std::uint64_t>(c - '0');
-      }
-      if (digits && v < shards_.size()) return static_cast<std::uint32_t>(v);
-    }
-    throw input_error("dynamodb_stream '" + cfg_.name + "': unknown shard id '" + std::string{shard_id} + "'");
-  }
-
-  simulation& sim_;
   dynamodb_stream_config cfg_;
-  std::vector<std::unique_ptr<shard_type>> shards_;
   std::vector<std::uint32_t> open_; // by partition
-  reader_registry readers_;
-  std::vector<stream_listener*> listeners_;
-  std::uint64_t last_sequence_ = 0;
   dynamodb_stream_metrics metrics_;
 };
 

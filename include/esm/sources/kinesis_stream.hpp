@@ -24,6 +24,7 @@
 #include <esm/core/source_kind.hpp>
 #include <esm/core/time.hpp>
 #include <esm/sources/retention.hpp>
+#include <esm/sources/detail/basic_stream.hpp>
 #include <esm/sources/hash_key.hpp>
 #include <esm/sources/shard.hpp>
 #include <esm/sources/stream_record.hpp>
@@ -60,13 +61,21 @@ struct stream_metrics {
   std::uint64_t throughput_exceeded = 0; ///< puts refused by the write limits
 };
 
-/// A Kinesis data stream of records carrying `Payload`. Not thread-safe; not copyable.
+/// A Kinesis data stream of records carrying `Payload`. Not thread-safe; not copyable. Shards,
+/// listeners, readers and retention come from `detail::basic_stream` (shared with
+/// `esm::dynamodb_stream`).
 template <class Payload>
-class kinesis_stream {
+class kinesis_stream : public detail::basic_stream<kinesis_stream<Payload>, kinesis_record<Payload>> {
+  using base = detail::basic_stream<kinesis_stream<Payload>, kinesis_record<Payload>>;
+  friend base;
+
 public:
   using payload_type = Payload;                ///< the data blob type
-  using record_type = kinesis_record<Payload>; ///< what shards store
-  using shard_type = stream_shard<record_type>; ///< a shard
+  using typename base::record_type;
+  using typename base::shard_type;
+  using base::shard;
+  using base::shard_at;
+  using base::trim;
   static constexpr source_kind kind = source_kind::kinesis; ///< for policy range checks
 
   /// Largest data blob: 1 MiB.
@@ -75,7 +84,7 @@ public:
   static constexpr std::size_t max_partition_key = 256;
 
   /// A stream on `sim`. Throws `config_error` for a setting outside AWS's range.
-  kinesis_stream(simulation& sim, kinesis_stream_config cfg) : sim_(sim), cfg_(std::move(cfg)) {
+  kinesis_stream(simulation& sim, kinesis_stream_config cfg) : base(sim), cfg_(std::move(cfg)) {
     validate();
     const auto n = static_cast<std::uint32_t>(cfg_.shard_count);
     const hash_key step = div_small(hash_key::max(), n);
@@ -85,26 +94,14 @@ public:
       add_shard({start, end}, {});
     }
   }
-  kinesis_stream(const kinesis_stream&) = delete;
-  kinesis_stream& operator=(const kinesis_stream&) = delete;
 
   /// The settings.
   [[nodiscard]] const kinesis_stream_config& config() const noexcept { return cfg_; }
   /// `StreamName`.
   [[nodiscard]] const std::string& name() const noexcept { return cfg_.name; }
-  /// The simulation it lives on.
-  [[nodiscard]] simulation& sim() const noexcept { return sim_; }
   /// Counters.
   [[nodiscard]] const stream_metrics& metrics() const noexcept { return metrics_; }
 
-  /// Every shard ever created, open or closed, in creation order (index = ordinal).
-  [[nodiscard]] std::size_t shard_count() const noexcept { return shards_.size(); }
-  /// The shard with this ordinal.
-  [[nodiscard]] shard_type& shard_at(std::uint32_t ordinal) noexcept { return *shards_[ordinal]; }
-  /// The shard with this ordinal.
-  [[nodiscard]] const shard_type& shard_at(std::uint32_t ordinal) const noexcept { return *shards_[ordinal]; }
-  /// The shard with this id. Throws `input_error` for an unknown id.
-  [[nodiscard]] shard_type& shard(std::string_view shard_id) { return *shards_[ordinal_of(shard_id)]; }
   /// Ordinals of the open shards, in hash-key order.
   [[nodiscard]] std::vector<std::uint32_t> open_shards() const {
     std::vector<std::uint32_t> out;
@@ -141,15 +138,15 @@ public:
     } else {
       ordinal = route_key(partition_key);
     }
-    shard_type& s = *shards_[ordinal];
+    shard_type& s = shard_at(ordinal);
     if (cfg_.write_limits) charge_write(ordinal, bytes);
     if (!cfg_.retention.is_until_consumed()) trim(s); // until_consumed trims on checkpoints
-    const time_point now = sim_.now();
-    const std::uint64_t seq = ++last_sequence_;
+    const time_point now = this->sim().now();
+    const std::uint64_t seq = this->next_sequence();
     s.emplace(seq, now, std::move(partition_key), std::move(data));
     ++metrics_.records_put;
     metrics_.bytes_put += bytes;
-    for (auto* l : listeners_) l->on_records(ordinal);
+    this->notify_records(ordinal);
     return {s.id(), ordinal, seq};
   }
 
@@ -157,8 +154,8 @@ public:
   /// (starting, ending] of its range: two children take the two halves, the parent closes and
   /// stays readable until its records expire. Returns the children's ordinals.
   std::pair<std::uint32_t, std::uint32_t> split_shard(std::string_view shard_id, hash_key new_starting_hash_key) {
-    const std::uint32_t parent = ordinal_of(shard_id);
-    shard_type& p = *shards_[parent];
+    const std::uint32_t parent = this->ordinal_of(shard_id);
+    shard_type& p = shard_at(parent);
     if (p.closed()) throw input_error("split_shard: shard " + p.id() + " is closed");
     const auto range = p.range();
     if (!(range.starting < new_starting_hash_key && new_starting_hash_key <= range.ending)) {
@@ -181,10 +178,10 @@ public:
   /// Merges two open shards with adjacent ranges (`MergeShards`): one child takes the union,
   /// both parents close and stay readable until their records expire. Returns the child's ordinal.
   std::uint32_t merge_shards(std::string_view shard_id, std::string_view adjacent_shard_id) {
-    const std::uint32_t a = ordinal_of(shard_id);
-    const std::uint32_t b = ordinal_of(adjacent_shard_id);
-    shard_type& sa = *shards_[a];
-    shard_type& sb = *shards_[b];
+    const std::uint32_t a = this->ordinal_of(shard_id);
+    const std::uint32_t b = this->ordinal_of(adjacent_shard_id);
+    shard_type& sa = shard_at(a);
+    shard_type& sb = shard_at(b);
     if (a == b || sa.closed() || sb.closed()) {
       throw input_error("merge_shards: " + sa.id() + " and " + sb.id() + " must be two different open shards");
     }
@@ -201,8 +198,7 @@ public:
     return child;
   }
 
-  /// Reads a shard without a poller (`GetShardIterator` + `GetRecords`).
-  /// Reads a shard without a poller (see `esm::shard_iterator`).
+  /// Reads a shard without a poller (`GetShardIterator` + `GetRecords`; see `esm::shard_iterator`).
   using iterator = shard_iterator<kinesis_stream>;
 
   /// An iterator on a shard from a starting position. Throws `input_error` for an unknown shard.
@@ -232,26 +228,11 @@ public:
   /// Bytes one `GetRecords` call returns at most: 10 MB (10 MiB) (spec §8).
   static constexpr std::size_t max_get_records_bytes = 10'485'760;
 
-  /// Adds a listener (a poller). It must be removed before it is destroyed.
-  void add_listener(stream_listener* l) { listeners_.push_back(l); }
-  /// Removes a listener.
-  void remove_listener(stream_listener* l) noexcept { std::erase(listeners_, l); }
-
-  // --- readers (retention::until_consumed) ----------------------------------------------------
-
-  /// Registers a reader whose checkpoints hold records back under `until_consumed` retention.
-  reader_id register_reader() { return readers_.add(); }
-  /// Ends a reader's hold on records.
-  void unregister_reader(reader_id r) noexcept { readers_.remove(r); }
-  /// The reader has processed every record of the shard before `position`.
-  void checkpoint(reader_id r, std::uint32_t shard_ordinal, std::uint64_t position) {
-    readers_.checkpoint(r, shard_ordinal, position);
-    if (cfg_.retention.is_until_consumed()) trim(*shards_[shard_ordinal]);
-  }
-  /// Applies retention to a shard now (also done on every write, read and checkpoint).
-  void trim(shard_type& s) { metrics_.records_expired += apply_retention(s, cfg_.retention, sim_.now(), readers_); }
-
 private:
+  static constexpr std::string_view type_name = "kinesis_stream"; // for basic_stream's messages
+  [[nodiscard]] const esm::retention& retention_setting() const noexcept { return cfg_.retention; }
+  void on_expired(std::uint64_t records) noexcept { metrics_.records_expired += records; }
+
   struct route_entry {
     hash_key_range range;
     std::uint32_t ordinal;
@@ -286,8 +267,7 @@ private:
   }
 
   std::uint32_t add_shard(hash_key_range range, std::vector<std::uint32_t> parents) {
-    const auto ordinal = static_cast<std::uint32_t>(shards_.size());
-    shards_.push_back(std::make_unique<shard_type>(make_shard_id(ordinal), ordinal, range, std::move(parents), sim_.now()));
+    const auto ordinal = base::add_shard(range, std::move(parents));
     writes_.emplace_back();
     // Keep the routing table of open shards sorted by range.
     const auto pos = std::lower_bound(routing_.begin(), routing_.end(), range.starting,
@@ -299,9 +279,8 @@ private:
   }
 
   void close(std::uint32_t ordinal, std::vector<std::uint32_t> children) {
-    shards_[ordinal]->close(sim_.now(), std::move(children));
     std::erase_if(routing_, [ordinal](const route_entry& e) { return e.ordinal == ordinal; });
-    for (auto* l : listeners_) l->on_shard_closed(ordinal);
+    this->close_shard(ordinal, std::move(children)); // tells the listeners, after routing changed
   }
 
   std::uint32_t route(hash_key key) const noexcept {
@@ -367,19 +346,14 @@ private:
     }
   }
 
-  std::uint32_t ordinal_of(std::string_view shard_id) const {
-    for (const auto& s : shards_)
-      if (s->id() == shard_id) return s->ordinal();
-    throw input_error("kinesis_stream '" + cfg_.name + "': unknown shard id '" + std::string{shard_id} + "'");
-  }
-
   void charge_write(std::uint32_t ordinal, std::size_t bytes) {
     auto& b = writes_[ordinal];
-    const std::int64_t second = std::chrono::duration_cast<std::chrono::seconds>(sim_.now().time_since_epoch()).count();
+    const std::int64_t second =
+        std::chrono::duration_cast<std::chrono::seconds>(this->sim().now().time_since_epoch()).count();
     if (b.second != second) b = write_bucket{second, 0, 0};
     if (b.records + 1 > 1000 || b.bytes + bytes > 1'048'576) {
       ++metrics_.throughput_exceeded;
-      throw throughput_exceeded("ProvisionedThroughputExceededException: shard " + shards_[ordinal]->id() + " of '" +
+      throw throughput_exceeded("ProvisionedThroughputExceededException: shard " + shard_at(ordinal).id() + " of '" +
                                 cfg_.name + "' already took " + std::to_string(b.records) + " records and " +
                                 std::to_string(b.bytes) + " bytes in the second starting at " +
                                 esm::to_string(time_point{std::chrono::seconds{second}}) +
@@ -413,16 +387,11 @@ private:
     return {(std::uint64_t{limbs[0]} << 32) | limbs[1], (std::uint64_t{limbs[2]} << 32) | limbs[3]};
   }
 
-  simulation& sim_;
   kinesis_stream_config cfg_;
-  std::vector<std::unique_ptr<shard_type>> shards_;
   std::vector<route_entry> routing_;
   std::vector<write_bucket> writes_;
-  reader_registry readers_;
-  std::vector<stream_listener*> listeners_;
   std::vector<route_cache_entry> route_cache_; // allocated on the first multi-shard put
   std::size_t route_cache_used_ = 0;
-  std::uint64_t last_sequence_ = 0;
   stream_metrics metrics_;
 };
 
