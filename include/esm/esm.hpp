@@ -24,6 +24,7 @@
 #include <esm/policies/visibility.hpp>
 
 #include <esm/sources/arn.hpp>
+#include <esm/sources/concepts.hpp>
 #include <esm/sources/dynamodb_stream.hpp>
 #include <esm/sources/hash_key.hpp>
 #include <esm/sources/kinesis_stream.hpp>

@@ -32,7 +32,7 @@
 #include <esm/core/time.hpp>
 #include <esm/detail/base64.hpp>
 #include <esm/detail/md5.hpp>
-#include <esm/detail/record_json.hpp>
+#include <esm/sources/detail/record_json.hpp>
 #include <esm/policies/tumbling_window.hpp>
 #include <esm/sources/arn.hpp>
 #include <esm/pollers/queue_poller.hpp>

@@ -1,7 +1,7 @@
 #pragma once
 /// \file esm/detail/json_text.hpp
 /// Writing JSON text without a JSON library: string escaping (RFC 8259 §7), integers, digests
-/// and AWS's timestamp forms. Used to render records as AWS does (`esm/detail/record_json.hpp`),
+/// and AWS's timestamp forms. Used to render records as AWS does (`esm/sources/detail/record_json.hpp`),
 /// for filters in the core and for events in `esm::aws`.
 
 #include <cstddef>

@@ -35,7 +35,7 @@
 
 #include <esm/core/error.hpp>
 #include <esm/detail/md5.hpp>
-#include <esm/detail/record_json.hpp>
+#include <esm/sources/detail/record_json.hpp>
 #include <esm/filter/criteria.hpp>
 #include <esm/sources/arn.hpp>
 #include <esm/sources/dynamodb_stream.hpp>

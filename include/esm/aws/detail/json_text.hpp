@@ -1,10 +1,10 @@
 #pragma once
 /// \file esm/aws/detail/json_text.hpp
 /// Internal: the JSON-writing helpers of `esm/detail/json_text.hpp` and the record renderers of
-/// `esm/detail/record_json.hpp`, made visible to the renderers of `esm/aws/`.
+/// `esm/sources/detail/record_json.hpp`, made visible to the renderers of `esm/aws/`.
 
 #include <esm/detail/json_text.hpp>
-#include <esm/detail/record_json.hpp>
+#include <esm/sources/detail/record_json.hpp>
 
 namespace esm::aws::detail {
 

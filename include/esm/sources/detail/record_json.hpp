@@ -1,5 +1,5 @@
 #pragma once
-/// \file esm/detail/record_json.hpp
+/// \file esm/sources/detail/record_json.hpp
 /// The parts of AWS's event JSON (spec §4) that both filtering and `esm::aws` render: a
 /// DynamoDB record's `dynamodb` object (§4.2), an SQS message's `attributes` and
 /// `messageAttributes` (§4.3). Written as text, in AWS's field order, without a JSON library.
