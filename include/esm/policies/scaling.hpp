@@ -61,13 +61,10 @@ concept scaling_policy = requires(P& p, const P& cp, const scaling_observation& 
 namespace detail {
 
 /// AWS's on-demand algorithm with a given rate and ceiling. One step per interval
-/// (interval = 1 min / scale-up per minute):
-/// - throttles in the interval: one step down, not below 5 (Lambda "backs off by lowering
-///   concurrency"; it keeps 5 pollers while messages remain, which is why low reserved
-///   concurrency overpulls, spec §3.7);
-/// - else function errors, without `ReportBatchItemFailures`: one step down, not below 5
-///   ("gradually lowers");
-/// - else a backlog: one step up, to the ceiling (and `MaximumConcurrency`);
+/// (interval = 1 min / scale-up per minute); intervals with throttles, or with function errors
+/// and no `ReportBatchItemFailures`, are decided before it by the error backoff
+/// (`esm::sqs_error_backoff`: one step down, not below 5):
+/// - a backlog: one step up, to the ceiling (and `MaximumConcurrency`);
 /// - else no message received: one step down to 2 (5 with `MaximumConcurrency`, which disables
 ///   the scale-down to 2); messages received but no backlog: one step down to 5.
 inline int on_demand_next(const scaling_observation& o, int ceiling, std::optional<int> maximum) {
@@ -75,11 +72,7 @@ inline int on_demand_next(const scaling_observation& o, int ceiling, std::option
   const int idle_floor = maximum ? busy_floor : 2;
   const int cap = maximum ? std::min(*maximum, ceiling) : ceiling;
   int t = o.target;
-  if (o.throttles > 0) {
-    t = t > busy_floor ? t - 1 : t;
-  } else if (o.function_errors > 0 && !o.report_batch_item_failures) {
-    t = t > busy_floor ? t - 1 : t;
-  } else if (o.backlog) {
+  if (o.backlog) {
     t = t + 1;
   } else if (!o.received) {
     t = t > idle_floor ? t - 1 : t;
@@ -99,9 +92,9 @@ inline void validate_maximum_concurrency(std::optional<int> m, source_kind k) {
 /// On-demand scaling of an SQS event source mapping at `ScaleUpPerMinute` and up to `Ceiling`
 /// concurrent batches; use the aliases `esm::sqs_scaling` (current) and `esm::sqs_scaling_2022`.
 /// 5 concurrent batches at start, one more per interval (1 min / rate) while messages remain, up to
-/// the ceiling; back toward 5 when traffic drops (2 when idle, unless `maximum_concurrency` is set);
-/// down on throttles, and on function errors unless `ReportBatchItemFailures` is on (see
-/// `detail::on_demand_next`).
+/// the ceiling; back toward 5 when traffic drops (2 when idle, unless `maximum_concurrency` is set)
+/// (see `detail::on_demand_next`). Down on throttles, and on function errors unless
+/// `ReportBatchItemFailures` is on, is the error backoff's part (`esm::sqs_error_backoff`).
 template <int ScaleUpPerMinute, int Ceiling>
 struct basic_sqs_scaling {
   using esm_role = scaling_role; ///< plays the scaling role

@@ -35,6 +35,7 @@
 #include <esm/lambda/function.hpp>
 #include <esm/lambda/handler.hpp>
 #include <esm/policies/batching.hpp>
+#include <esm/policies/error_backoff.hpp>
 #include <esm/policies/roles.hpp>
 #include <esm/policies/scaling.hpp>
 #include <esm/policies/throttle.hpp>
@@ -53,7 +54,8 @@ namespace detail {
 /// How many queue-poller roles `P` plays.
 template <class P>
 inline constexpr int queue_roles_of = is_batching<P>::value + is_scaling<P>::value + is_visibility<P>::value +
-                                      is_throttle<P>::value + is_queue_options<P>::value + is_record_filter<P>::value;
+                                      is_throttle<P>::value + is_error_backoff<P>::value + is_queue_options<P>::value +
+                                      is_record_filter<P>::value;
 
 /// Checks one policy of a queue poller (see `check_stream_policy`).
 /// Asserts the concept of the role `P` declares, alone, so the compiler names the failing requirement.
@@ -80,13 +82,19 @@ constexpr bool check_declared_queue_role() {
                 "esm::queue_poller: a type declaring esm::throttle_role must satisfy esm::throttle_policy "
                 "(on_throttle(const throttle_event&) -> optional<duration>, validate() const)");
   }
+  if constexpr (declares_role_of<P, error_backoff_role>) {
+    static_assert(error_backoff_policy<P>,
+                "esm::queue_poller: a type declaring esm::error_backoff_role must satisfy esm::error_backoff_policy "
+                "(after_failures(const scaling_observation&) -> optional<int>)");
+  }
   return true;
 }
 
 template <class P>
 struct check_queue_policy {
   static_assert(!declares_role<P> || declares_role_of<P, batching_role> || declares_role_of<P, scaling_role> ||
-                    declares_role_of<P, visibility_role> || declares_role_of<P, throttle_role>,
+                    declares_role_of<P, visibility_role> || declares_role_of<P, throttle_role> ||
+                    declares_role_of<P, error_backoff_role>,
                 "esm::queue_poller: this policy declares a role that SQS mappings do not have");
   static constexpr bool value = check_declared_queue_role<P>();
 };
@@ -109,7 +117,8 @@ struct check_queue_policy<P> : ambiguous_policy_type<P> {
 /// `Handler` (an `esm::handler` of `esm::queue_batch<Queue::message_type>`), and `Policies...` in
 /// any order: a `batching_policy` (default 10 messages, no window), a `scaling_policy` (default
 /// `esm::sqs_scaling{}`), a `visibility_policy` (default `esm::queue_visibility{}`), a
-/// `throttle_policy` (default 1 s doubling to 8 s), a filter (`esm::filter_criteria`, or a
+/// `throttle_policy` (default 1 s doubling to 8 s), an `error_backoff_policy` (default
+/// `esm::sqs_error_backoff{}`: one concurrent batch less per interval with failures), a filter (`esm::filter_criteria`, or a
 /// predicate: `esm::record_filter` / `esm::message_filter`), and `esm::queue_options`. Each may
 /// appear once.
 ///
@@ -124,6 +133,8 @@ public:
   using visibility_type =
       typename detail::policy_type<detail::is_visibility, queue_visibility, Policies...>::type; ///< visibility
   using throttle_type = typename detail::policy_type<detail::is_throttle, throttle_backoff, Policies...>::type; ///< throttles
+  using error_backoff_type =
+      typename detail::policy_type<detail::is_error_backoff, sqs_error_backoff, Policies...>::type; ///< error backoff
   using filter_type = typename detail::policy_type<detail::is_record_filter, detail::keep_all, Policies...>::type; ///< filter
 
   static_assert(!is_stream(Queue::kind), "esm::queue_poller reads SQS queues (use esm::stream_poller for streams)");
@@ -140,6 +151,8 @@ public:
                 "esm::queue_poller: two visibility policies");
   static_assert(detail::count_policies<detail::is_throttle, Policies...> <= 1,
                 "esm::queue_poller: two throttle policies");
+  static_assert(detail::count_policies<detail::is_error_backoff, Policies...> <= 1,
+                "esm::queue_poller: two error backoff policies");
   static_assert(detail::count_policies<detail::is_record_filter, Policies...> <= 1, "esm::queue_poller: two filters");
   static_assert(detail::count_policies<detail::is_queue_options, Policies...> <= 1,
                 "esm::queue_poller: two queue_options");
@@ -153,6 +166,7 @@ public:
         scaling_(detail::take_policy<detail::is_scaling, scaling_type>(policies...)),
         visibility_(detail::take_policy<detail::is_visibility, visibility_type>(policies...)),
         throttle_(take_throttle(policies...)),
+        error_backoff_(detail::take_policy<detail::is_error_backoff, error_backoff_type>(policies...)),
         filter_policy_(detail::take_policy<detail::is_record_filter, filter_type>(policies...)),
         options_(detail::take_policy<detail::is_queue_options, queue_options>(policies...)),
         filter_(queue, filter_policy_, where()),
@@ -185,6 +199,7 @@ public:
     else if constexpr (std::is_same_v<T, scaling_type>) return scaling_;
     else if constexpr (std::is_same_v<T, visibility_type>) return visibility_;
     else if constexpr (std::is_same_v<T, throttle_type>) return throttle_;
+    else if constexpr (std::is_same_v<T, error_backoff_type>) return error_backoff_;
     else if constexpr (std::is_same_v<T, filter_type>) return filter_policy_;
     else if constexpr (std::is_same_v<T, queue_options>) return options_;
     else static_assert(sizeof(T) == 0, "esm::queue_poller::policy<T>: T is not a policy type of this poller");
@@ -328,7 +343,11 @@ private:
       return static_cast<queue_poller*>(p)->throttle_.on_throttle(e);
     };
     k.next_target = [](void* p, const scaling_observation& o) -> int {
-      return static_cast<int>(static_cast<queue_poller*>(p)->scaling_.next_target(o));
+      auto& self = *static_cast<queue_poller*>(p);
+      if (o.function_errors > 0 || o.throttles > 0) {
+        if (const std::optional<int> t = self.error_backoff_.after_failures(o)) return *t;
+      }
+      return static_cast<int>(self.scaling_.next_target(o));
     };
     if constexpr (!std::is_same_v<visibility_type, queue_visibility>) {
       k.on_failed_message = [](void* p, const failed_message& m) -> std::optional<duration> {
@@ -365,6 +384,7 @@ private:
   scaling_type scaling_;
   visibility_type visibility_;
   throttle_type throttle_;
+  error_backoff_type error_backoff_;
   filter_type filter_policy_;
   queue_options options_;
   detail::poller_filter<Queue, filter_type> filter_;
