@@ -37,6 +37,7 @@
 #include <esm/policies/batching.hpp>
 #include <esm/policies/error_backoff.hpp>
 #include <esm/policies/roles.hpp>
+#include <esm/sources/concepts.hpp>
 #include <esm/policies/scaling.hpp>
 #include <esm/policies/throttle.hpp>
 #include <esm/policies/visibility.hpp>
@@ -137,6 +138,8 @@ public:
       typename detail::policy_type<detail::is_error_backoff, sqs_error_backoff, Policies...>::type; ///< error backoff
   using filter_type = typename detail::policy_type<detail::is_record_filter, detail::keep_all, Policies...>::type; ///< filter
 
+  static_assert(queue_source<Queue>,
+                "esm::queue_poller: the source must satisfy esm::queue_source (esm/sources/concepts.hpp)");
   static_assert(!is_stream(Queue::kind), "esm::queue_poller reads SQS queues (use esm::stream_poller for streams)");
   static_assert(handler<Handler, batch_type>,
                 "esm::queue_poller: the handler must be callable as h(const esm::queue_batch<Message>&) or "

@@ -42,6 +42,7 @@
 #include <esm/policies/parallelization.hpp>
 #include <esm/policies/retry.hpp>
 #include <esm/policies/roles.hpp>
+#include <esm/sources/concepts.hpp>
 #include <esm/policies/throttle.hpp>
 #include <esm/policies/tumbling_window.hpp>
 #include <esm/pollers/configuration.hpp>
@@ -115,6 +116,19 @@ struct check_stream_policy<P> : ambiguous_policy_type<P> {
   static constexpr bool value = false;
 };
 
+/// `Stream::record_type`, or a placeholder for a type that is not a stream source (so that the
+/// poller's static_assert, not a missing-type error, reports it).
+struct not_a_stream_record {};
+template <class S>
+struct stream_record_of {
+  using type = not_a_stream_record;
+};
+template <class S>
+  requires requires { typename S::record_type; }
+struct stream_record_of<S> {
+  using type = typename S::record_type;
+};
+
 } // namespace detail
 
 /// An event source mapping from a stream to a function.
@@ -132,7 +146,9 @@ struct check_stream_policy<P> : ambiguous_policy_type<P> {
 template <class Stream, class Handler, class... Policies>
 class stream_poller final {
 public:
-  using record_type = typename Stream::record_type; ///< what the stream stores
+  static_assert(stream_source<Stream>,
+                "esm::stream_poller: the source must satisfy esm::stream_source (esm/sources/concepts.hpp)");
+  using record_type = typename detail::stream_record_of<Stream>::type; ///< what the stream stores
   using batch_type = stream_batch<record_type>;     ///< what the handler receives
   using batching_type = typename detail::policy_type<detail::is_batching, batching, Policies...>::type; ///< batching policy
   using parallelization_type =
