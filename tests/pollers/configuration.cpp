@@ -121,7 +121,7 @@ TEST_CASE("§1 update() validates each stream parameter at both ends and one ste
   ok({.maximum_retry_attempts = 0});
   ok({.maximum_retry_attempts = 10'000});
   CHECK(bad({.maximum_retry_attempts = -2}) ==
-        "max_attempts must be in [0, 10000] for a stream event source mapping, got -2");
+        "max_attempts must be -1 (infinite) or in [0, 10000] for a stream event source mapping, got -2");
   CHECK(bad({.maximum_retry_attempts = 10'001}).find("got 10001") != std::string::npos);
   ok({.maximum_record_age = -1s});
   ok({.maximum_record_age = 60s});

@@ -388,6 +388,38 @@ TEST_CASE("a destination that refuses delivery counts the records as dropped (§
   CHECK(poller.metrics().on_failure_destination_delivered_event_count == 0);
 }
 
+TEST_CASE("a destination whose configured() is false is no destination; true sends (§2.6, §6)",
+          "[pollers][stream][spec-2.6][spec-6]") {
+  struct maybe_destination {
+    using esm_role = esm::destination_role;
+    std::vector<esm::stream_failure_record>* sink = nullptr;
+    bool configured() const { return sink != nullptr; }
+    bool send(const esm::stream_failure_record& r) {
+      sink->push_back(r);
+      return true;
+    }
+  };
+  STATIC_REQUIRE(esm::failure_destination<maybe_destination>);
+  for (const bool on : {false, true}) {
+    CAPTURE(on);
+    esm::simulation sim;
+    kstream s{sim, {}};
+    esm::function fn{sim, {.name = "f"}};
+    put_n(s, 3);
+    std::vector<esm::stream_failure_record> sent;
+    // One poller type for both settings.
+    esm::stream_poller poller{s, fn, [](const kbatch&) { throw std::runtime_error("x"); },
+                              esm::stream_retry{.max_attempts = 0}, maybe_destination{on ? &sent : nullptr}};
+    sim.run_until_idle();
+    const auto& m = poller.metrics();
+    CHECK(poller.configuration().on_failure_destination == on);
+    CHECK(sent.size() == (on ? 1U : 0U));
+    CHECK(m.on_failure_destination_delivered_event_count == (on ? 3U : 0U));
+    CHECK(m.dropped_event_count == (on ? 0U : 3U));
+    CHECK(m.destination_delivery_failures == 0);
+  }
+}
+
 TEST_CASE("timeouts use retry attempts; throttles do not (§2.2)", "[pollers][stream][spec-2.2]") {
   SECTION("a timeout is a function error") {
     esm::simulation sim;

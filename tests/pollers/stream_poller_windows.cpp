@@ -63,6 +63,70 @@ TEST_CASE("tumbling window config: [0s, 900s], whole seconds, needs a windowed h
   CHECK_NOTHROW(esm::stream_poller(s, fn, [](const kbatch&) {}, esm::tumbling_window{.size = 0s}));
 }
 
+namespace {
+// A handler with both call forms: the window form sums into the state, the plain form records.
+struct both_forms {
+  std::vector<window_call>* windowed;
+  std::vector<std::vector<std::string>>* plain;
+  esm::window_response operator()(const kbatch& b, const esm::window_context& w, esm::invocation_context& ctx) const {
+    return summing{windowed}(b, w, ctx);
+  }
+  void operator()(const kbatch& b) const {
+    std::vector<std::string> d;
+    for (const auto& r : b) d.push_back(r.data);
+    plain->push_back(std::move(d));
+  }
+};
+} // namespace
+
+TEST_CASE("a handler with both call forms: the window form while TumblingWindowInSeconds > 0, the plain "
+          "form at 0, and update() switches (§2.7)",
+          "[pollers][stream][windows][spec-2.7]") {
+  using poller_t = esm::stream_poller<kstream, both_forms, esm::tumbling_window>;
+  STATIC_REQUIRE(poller_t::dual_handler);
+  STATIC_REQUIRE_FALSE(esm::stream_poller<kstream, summing, esm::tumbling_window>::dual_handler);
+  esm::simulation sim;
+  kstream s{sim, {}};
+  esm::function fn{sim, {.name = "f"}};
+  std::vector<window_call> windowed;
+  std::vector<std::vector<std::string>> plain;
+  SECTION("no window: plain calls only, no window policy needed") {
+    esm::stream_poller poller{s, fn, both_forms{&windowed, &plain}};
+    s.put("k", "1");
+    s.put("k", "2");
+    sim.run_until_idle();
+    CHECK(windowed.empty());
+    CHECK(plain == std::vector<std::vector<std::string>>{{"1", "2"}});
+    CHECK(poller.configuration().tumbling_window == 0s);
+  }
+  SECTION("a window: window calls only") {
+    esm::stream_poller poller{s, fn, both_forms{&windowed, &plain}, esm::tumbling_window{.size = 10s}};
+    s.put("k", "1");
+    s.put("k", "2");
+    sim.run_until_idle();
+    CHECK(plain.empty());
+    REQUIRE_FALSE(windowed.empty());
+    CHECK(windowed.back().final);
+    CHECK(windowed.back().state == "3");
+  }
+  SECTION("update() turns windows on, then off") {
+    esm::stream_poller poller{s, fn, both_forms{&windowed, &plain}, esm::tumbling_window{}};
+    s.put("k", "1");
+    sim.run_until_idle();
+    poller.update({.tumbling_window = 10s});
+    s.put("k", "2");
+    sim.run_until_idle();
+    poller.update({.tumbling_window = 0s});
+    s.put("k", "3");
+    sim.run_until_idle();
+    CHECK(plain == std::vector<std::vector<std::string>>{{"1"}, {"3"}});
+    REQUIRE_FALSE(windowed.empty());
+    CHECK(windowed.front().data == std::vector<std::string>{"2"});
+    CHECK(windowed.back().state == "2");
+    CHECK(poller.metrics().processed_event_count == 3);
+  }
+}
+
 TEST_CASE("records are grouped by arrival into fixed windows; state flows invoke to invoke (§2.7)",
           "[pollers][stream][windows][spec-2.7]") {
   esm::simulation sim;

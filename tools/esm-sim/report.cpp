@@ -89,14 +89,14 @@ std::string source_line(const scenario& s) {
     break;
   }
   const auto& m = s.mapping;
-  out += fmt::format(", batch {}", m.batch_size.value_or(is_stream(s.source.type) ? 100 : 10));
+  out += fmt::format(", batch {}", m.batching.batch_size.value_or(is_stream(s.source.type) ? 100 : 10));
   if (is_stream(s.source.type)) {
-    if (m.parallelization_factor > 1) out += fmt::format(", parallelization {}", m.parallelization_factor);
-    if (m.bisect_batch_on_function_error) out += ", bisect on error";
-    if (m.maximum_retry_attempts >= 0) out += fmt::format(", max retries {}", m.maximum_retry_attempts);
-    if (m.tumbling_window.count() > 0) out += ", tumbling window " + duration_text(m.tumbling_window);
+    if (m.parallelization.factor > 1) out += fmt::format(", parallelization {}", m.parallelization.factor);
+    if (m.retry.bisect_on_error) out += ", bisect on error";
+    if (m.retry.max_attempts >= 0) out += fmt::format(", max retries {}", m.retry.max_attempts);
+    if (m.tumbling_window.size.count() > 0) out += ", tumbling window " + duration_text(m.tumbling_window.size);
   } else {
-    if (m.maximum_concurrency) out += fmt::format(", maximum concurrency {}", *m.maximum_concurrency);
+    if (m.maximum_concurrency()) out += fmt::format(", maximum concurrency {}", *m.maximum_concurrency());
     if (s.source.max_receive_count) out += fmt::format(", DLQ after {} receives", *s.source.max_receive_count);
   }
   if (m.report_batch_item_failures) out += ", partial batch responses";
@@ -184,7 +184,7 @@ std::string summary_text(const scenario& s, const run_result& r, const std::vect
   o += fmt::format("  concurrency   max {}  mean {:.2f}", r.concurrency_max, r.concurrency_mean);
   if (!stream) o += fmt::format("  scaling target max {} (reached at {})", r.target_concurrency_max, seconds_text(r.time_to_target_max));
   o += "\n";
-  if (s.mapping.tumbling_window.count() > 0) {
+  if (s.mapping.tumbling_window.size.count() > 0) {
     o += fmt::format("  windows       {} closed, their state counted {} records\n", grouped(r.windows), grouped(r.window_records));
   }
   if (!stream && r.duplicates > 0) o += fmt::format("  duplicates    {} extra deliveries (at-least-once)\n", grouped(r.duplicates));
@@ -355,8 +355,8 @@ std::vector<std::string> write_charts(const std::filesystem::path& dir, const sc
       if (s.function.reserved_concurrency) {
         c.series.push_back({"reserved concurrency", std::vector<double>(r.timeline.size(), *s.function.reserved_concurrency), true});
       }
-      if (s.mapping.maximum_concurrency) {
-        c.series.push_back({"MaximumConcurrency", std::vector<double>(r.timeline.size(), *s.mapping.maximum_concurrency), true});
+      if (s.mapping.maximum_concurrency()) {
+        c.series.push_back({"MaximumConcurrency", std::vector<double>(r.timeline.size(), *s.mapping.maximum_concurrency()), true});
       }
       break;
     case chart_kind::throughput:

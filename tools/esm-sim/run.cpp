@@ -7,6 +7,7 @@
 #include <cmath>
 #include <stdexcept>
 #include <string>
+#include <variant>
 
 #include <fmt/core.h>
 
@@ -458,21 +459,25 @@ esm::duration_model to_model(const duration_spec& d) {
   return m;
 }
 
-/// AWS's on-demand scaling, current or 2022, chosen at run time.
+/// AWS's on-demand scaling, current or 2022, chosen at run time: the scenario's policy, held by
+/// value (its state lives across calls), reached through `std::visit`.
 struct sim_scaling {
-  bool old = false;
-  std::optional<int> maximum;
+  std::variant<esm::sqs_scaling, esm::sqs_scaling_2022> policy;
   [[nodiscard]] int initial_concurrency() const {
-    return old ? esm::sqs_scaling_2022{maximum}.initial_concurrency() : esm::sqs_scaling{maximum}.initial_concurrency();
+    return std::visit([](const auto& p) { return p.initial_concurrency(); }, policy);
   }
   [[nodiscard]] esm::duration interval() const {
-    return old ? esm::sqs_scaling_2022{maximum}.interval() : esm::sqs_scaling{maximum}.interval();
+    return std::visit([](const auto& p) { return p.interval(); }, policy);
   }
-  [[nodiscard]] int next_target(const esm::scaling_observation& o) const {
-    return old ? esm::sqs_scaling_2022{maximum}.next_target(o) : esm::sqs_scaling{maximum}.next_target(o);
+  [[nodiscard]] int next_target(const esm::scaling_observation& o) {
+    return std::visit([&](auto& p) { return p.next_target(o); }, policy);
   }
-  [[nodiscard]] std::optional<int> concurrency_cap() const { return maximum; }
-  void validate(esm::source_kind k) const { esm::sqs_scaling{maximum}.validate(k); }
+  [[nodiscard]] std::optional<int> concurrency_cap() const {
+    return std::visit([](const auto& p) { return p.concurrency_cap(); }, policy);
+  }
+  void validate(esm::source_kind k) const {
+    std::visit([&](const auto& p) { p.validate(k); }, policy);
+  }
 };
 
 /// The queue's own visibility timeout, or exponential backoff through ChangeMessageVisibility.
@@ -497,6 +502,39 @@ const payload& payload_of(const Record& r) {
   }
 }
 
+// One stream handler with both call forms: the poller calls the window form while the mapping
+// has a tumbling window and the plain form otherwise, so one poller type serves every scenario.
+template <class Batch, class Fail>
+struct stream_handler {
+  run_state* st;
+  Fail fail; // the scenario's failures for a batch
+  esm::batch_response operator()(const Batch& b, esm::invocation_context& ctx) const {
+    st->on_stream_invoke(ctx.now() - b.back().arrival);
+    return fail(b);
+  }
+  esm::window_response operator()(const Batch& b, const esm::window_context& w, esm::invocation_context& ctx) const {
+    if (!b.empty()) st->on_stream_invoke(ctx.now() - b.back().arrival);
+    else st->on_invoke();
+    auto f = fail(b);
+    std::uint64_t count = 0;
+    for (const char c : w.state) count = count * 10 + static_cast<std::uint64_t>(c - '0');
+    count += b.size();
+    if (w.is_final_invoke_for_window && f.empty()) {
+      ++st->windows;
+      st->window_records += count;
+    }
+    return {std::to_string(count), std::move(f.batch_item_failures)};
+  }
+};
+
+// The on-failure destination, there or not as the scenario says (records counted in `to_dlq`).
+struct sim_destination {
+  using esm_role = esm::destination_role;
+  bool on = false;
+  [[nodiscard]] bool configured() const noexcept { return on; }
+  static bool send(const esm::stream_failure_record&) noexcept { return true; }
+};
+
 template <class Stream, class Sink>
 run_result run_stream(run_state& st, Stream& stream, esm::function& fn, Sink sink, const progress_fn& progress) {
   const auto& s = st.s;
@@ -514,40 +552,10 @@ run_result run_stream(run_state& st, Stream& stream, esm::function& fn, Sink sin
     }
     return {};
   };
-  auto handler = [&st, failures](const batch& b, esm::invocation_context& ctx) -> esm::batch_response {
-    st.on_stream_invoke(ctx.now() - b.back().arrival);
-    return failures(b);
-  };
-  auto window_handler = [&st, failures](const batch& b, const esm::window_context& w,
-                                        esm::invocation_context& ctx) -> esm::window_response {
-    if (!b.empty()) st.on_stream_invoke(ctx.now() - b.back().arrival);
-    else st.on_invoke();
-    auto f = failures(b);
-    std::uint64_t count = 0;
-    for (const char c : w.state) count = count * 10 + static_cast<std::uint64_t>(c - '0');
-    count += b.size();
-    if (w.is_final_invoke_for_window && f.empty()) {
-      ++st.windows;
-      st.window_records += count;
-    }
-    return {std::to_string(count), std::move(f.batch_item_failures)};
-  };
-
-  const esm::batching batching{.batch_size = m.batch_size, .window = m.batching_window};
-  const esm::parallelization par{.factor = m.parallelization_factor};
-  const esm::stream_retry retry{.max_attempts = m.maximum_retry_attempts,
-                                .max_record_age = m.maximum_record_age,
-                                .bisect_on_error = m.bisect_batch_on_function_error};
-  const esm::throttle_backoff throttle{{m.throttle_backoff, m.throttle_backoff}};
   esm::stream_options opts;
-  opts.start = m.latest ? esm::starting_position::latest() : esm::starting_position::trim_horizon();
+  opts.start = m.start;
   opts.report_batch_item_failures = rbif;
   opts.name = s.name.empty() ? "esm" : "esm-sim";
-  const esm::tumbling_window window{.size = m.tumbling_window};
-  auto destination = esm::on_failure{[](const esm::stream_failure_record&) {}};
-  // Empty criteria (no filter) keep every record at the cost of one test.
-  auto filter = m.filter_criteria.empty() ? esm::filter_criteria{} : esm::filter_criteria::from_json(m.filter_criteria);
-
   producers prod{st, std::move(sink)};
   auto go = [&](auto& poller) {
     prod.start();
@@ -576,20 +584,8 @@ run_result run_stream(run_state& st, Stream& stream, esm::function& fn, Sink sin
     };
     return sample_loop(st, snapshot, progress);
   };
-  const bool windowed = m.tumbling_window != esm::duration::zero();
-  if (windowed && m.on_failure_destination) {
-    esm::stream_poller p{stream, fn, window_handler, batching, par, retry, throttle, opts, window, destination, filter};
-    return go(p);
-  }
-  if (windowed) {
-    esm::stream_poller p{stream, fn, window_handler, batching, par, retry, throttle, opts, window, filter};
-    return go(p);
-  }
-  if (m.on_failure_destination) {
-    esm::stream_poller p{stream, fn, handler, batching, par, retry, throttle, opts, destination, filter};
-    return go(p);
-  }
-  esm::stream_poller p{stream, fn, handler, batching, par, retry, throttle, opts, filter};
+  esm::stream_poller p{stream, fn, stream_handler<batch, decltype(failures)>{&st, failures}, m.batching, m.parallelization, m.retry, m.throttle,
+                       opts, m.tumbling_window, sim_destination{m.on_failure_destination}, m.filter_criteria};
   return go(p);
 }
 
@@ -642,17 +638,13 @@ run_result run_queue(run_state& st, esm::function& fn, const progress_fn& progre
     }
     return out;
   };
-  sim_scaling scaling{.old = m.scaling_2022, .maximum = m.maximum_concurrency};
-  sim_visibility vis;
-  if (m.backoff_visibility) vis.backoff = esm::exponential_backoff_visibility{.base = m.backoff_base, .maximum = m.backoff_maximum};
-  auto filter = m.filter_criteria.empty() ? esm::filter_criteria{} : esm::filter_criteria::from_json(m.filter_criteria);
   esm::queue_poller poller{q,
                            fn,
                            handler,
-                           filter,
-                           esm::batching{.batch_size = m.batch_size, .window = m.batching_window},
-                           scaling,
-                           vis,
+                           m.filter_criteria,
+                           m.batching,
+                           sim_scaling{m.scaling},
+                           sim_visibility{m.visibility_backoff},
                            esm::queue_options{.report_batch_item_failures = rbif, .enabled = true, .name = "esm-sim"}};
   auto sink = [&q](const std::string& key, payload p, std::uint64_t id) {
     if constexpr (Queue::is_fifo) {

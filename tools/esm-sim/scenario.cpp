@@ -6,6 +6,7 @@
 #include <charconv>
 #include <cmath>
 #include <fstream>
+#include <limits>
 #include <set>
 #include <sstream>
 
@@ -194,16 +195,17 @@ public:
   [[nodiscard]] std::optional<T> integer(std::string_view key, T lo, T hi, std::string_view range_note = {}) const {
     if (!has(key)) return std::nullopt;
     const json& x = at(key);
-    const auto range = fmt::format("[{}, {}]{}", lo, hi, range_note);
+    const bool any = lo == std::numeric_limits<T>::min() && hi == std::numeric_limits<T>::max();
+    const auto range = any ? std::string{} : fmt::format("[{}, {}]{}", lo, hi, range_note);
     if (!x.is_number_integer() && !x.is_number_unsigned()) {
       if (x.is_number_float() && std::floor(x.get<double>()) == x.get<double>() && std::abs(x.get<double>()) < 9e15) {
         return check(key, static_cast<long long>(x.get<double>()), lo, hi, range);
       }
-      throw scenario_error(sub(key), "expected an integer in " + range + ", got " + type_name(x) +
+      throw scenario_error(sub(key), "expected an integer" + (any ? std::string{} : " in " + range) + ", got " + type_name(x) +
                                          (x.is_primitive() ? " (" + x.dump() + ")" : ""));
     }
     if (x.is_number_unsigned() && x.get<unsigned long long>() > 9'000'000'000'000'000'000ULL) {
-      throw scenario_error(sub(key), fmt::format("{} is outside the allowed range {}", x.dump(), range));
+      throw scenario_error(sub(key), any ? x.dump() + " is too large" : fmt::format("{} is outside the allowed range {}", x.dump(), range));
     }
     return check(key, x.get<long long>(), lo, hi, range);
   }
@@ -229,11 +231,14 @@ public:
                                                  bool whole_seconds = false, std::string_view note = {}) const {
     if (!has(key)) return std::nullopt;
     const json& x = at(key);
-    const auto range = fmt::format("[{}, {}]{}{}", duration_text(lo), duration_text(hi),
-                                   whole_seconds ? " in whole seconds" : "", note);
+    const bool any = lo == esm::duration::min() && hi == esm::duration::max();
+    const auto range = any ? std::string{}
+                           : fmt::format("[{}, {}]{}{}", duration_text(lo), duration_text(hi),
+                                         whole_seconds ? " in whole seconds" : "", note);
     if (!x.is_string()) {
-      throw scenario_error(sub(key), "expected a duration string such as \"250ms\", \"30s\", \"5min\" or \"1h\" in " +
-                                         range + ", got " + type_name(x) + (x.is_primitive() ? " (" + x.dump() + ")" : ""));
+      throw scenario_error(sub(key), "expected a duration string such as \"250ms\", \"30s\", \"5min\" or \"1h\"" +
+                                         (any ? std::string{} : " in " + range) + ", got " + type_name(x) +
+                                         (x.is_primitive() ? " (" + x.dump() + ")" : ""));
     }
     const auto text = x.get<std::string>();
     const auto d = parse_duration(text);
@@ -244,6 +249,15 @@ public:
       throw scenario_error(sub(key), "\"" + text + "\" is outside the allowed range " + range);
     }
     return d;
+  }
+  // An integer of any value `T` holds; the range is the library's to check.
+  template <class T>
+  [[nodiscard]] std::optional<T> integer(std::string_view key) const {
+    return integer<T>(key, std::numeric_limits<T>::min(), std::numeric_limits<T>::max());
+  }
+  // A duration string of any length; the range is the library's to check.
+  [[nodiscard]] std::optional<esm::duration> dur(std::string_view key) const {
+    return dur(key, esm::duration::min(), esm::duration::max());
   }
   template <class E>
   [[nodiscard]] std::optional<E> choice(std::string_view key, const std::vector<std::pair<std::string, E>>& options) const {
@@ -261,7 +275,8 @@ private:
   template <class T>
   T check(std::string_view key, long long v, T lo, T hi, const std::string& range) const {
     if (v < static_cast<long long>(lo) || v > static_cast<long long>(hi)) {
-      throw scenario_error(sub(key), fmt::format("{} is outside the allowed range {}", v, range));
+      throw scenario_error(sub(key), fmt::format("{} is outside the allowed range {}", v,
+                                                 range.empty() ? fmt::format("[{}, {}]", lo, hi) : range));
     }
     return static_cast<T>(v);
   }
@@ -628,6 +643,28 @@ function_spec read_function(const json& v) {
   return f;
 }
 
+// Runs the library's validation of a policy; its `config_error` names the parameter, which
+// `paths` maps to the scenario key (an exact name or a `name.` prefix), so the message says where
+// in the file the value is and the library's allowed range.
+template <class F>
+void library_check(F&& validate, std::initializer_list<std::pair<std::string_view, std::string>> paths) {
+  try {
+    validate();
+  } catch (const esm::config_error& e) {
+    const std::string& p = e.parameter();
+    std::string path;
+    for (const auto& [name, key] : paths) {
+      if (p == name || (p.size() > name.size() && p.compare(0, name.size(), name) == 0 && p[name.size()] == '.')) {
+        path = key;
+        break;
+      }
+    }
+    std::string problem = e.what();
+    if (problem.compare(0, p.size() + 1, p + " ") == 0) problem.erase(0, p.size() + 1); // "must be ..., got ..."
+    throw scenario_error(path.empty() ? "mapping" : path, problem);
+  }
+}
+
 mapping_spec read_mapping(const json& v, const source_spec& src) {
   object_reader r{v,
                   "mapping",
@@ -646,47 +683,70 @@ mapping_spec read_mapping(const json& v, const source_spec& src) {
   }
   for (const char* k : {"maximum_concurrency", "scaling", "visibility_backoff"}) reject_for(r, k, !stream, queues);
 
-  const bool fifo = src.type == source_type::sqs_fifo;
-  const int max_batch = fifo ? 10 : 10'000;
-  m.batch_size = r.integer<int>("batch_size", 1, max_batch, fmt::format(" for {} sources", to_string(src.type)));
-  m.batching_window = r.dur("maximum_batching_window", 0s, 300s, true).value_or(0s);
-  if (fifo && m.batching_window != 0s) {
-    throw scenario_error(r.sub("maximum_batching_window"), "must be \"0s\": FIFO queues do not support a batching window");
+  // JSON types here; every AWS range is the library's (each policy's validate()).
+  esm::source_kind kind = esm::source_kind::kinesis;
+  switch (src.type) {
+  case source_type::kinesis:
+    kind = esm::source_kind::kinesis;
+    break;
+  case source_type::dynamodb:
+    kind = esm::source_kind::dynamodb;
+    break;
+  case source_type::sqs:
+    kind = esm::source_kind::sqs_standard;
+    break;
+  case source_type::sqs_fifo:
+    kind = esm::source_kind::sqs_fifo;
+    break;
   }
-  if (src.type == source_type::sqs && m.batch_size.value_or(10) > 10 && m.batching_window < 1s) {
-    throw scenario_error(r.sub("maximum_batching_window"),
-                         "must be at least \"1s\" when batch_size is above 10 (AWS requires it for SQS)");
-  }
+  m.batching.batch_size = r.integer<int>("batch_size");
+  m.batching.window = r.dur("maximum_batching_window").value_or(0s);
+  library_check([&] { m.batching.validate(kind); },
+                {{"batch_size", "mapping.batch_size"}, {"window", "mapping.maximum_batching_window"}});
   if (stream) {
-    m.parallelization_factor = r.integer<int>("parallelization_factor", 1, 10).value_or(1);
-    m.maximum_retry_attempts = r.integer<int>("maximum_retry_attempts", -1, 10'000, " (-1 = infinite)").value_or(-1);
+    m.parallelization.factor = r.integer<int>("parallelization_factor").value_or(1);
+    library_check([&] { m.parallelization.validate(); }, {{"parallelization_factor", "mapping.parallelization_factor"}});
+    m.retry.max_attempts = r.integer<int>("maximum_retry_attempts").value_or(-1);
     if (r.has("maximum_record_age")) {
       const json& a = r.at("maximum_record_age");
-      if (a.is_number_integer() && a.get<long long>() == -1) {
-        m.maximum_record_age = std::chrono::seconds{-1};
+      if (a.is_number()) {
+        if (!a.is_number_integer() || a.get<long long>() != -1) {
+          throw scenario_error(r.sub("maximum_record_age"), "expected -1 (infinite) or a duration string such as \"3600s\", got " + a.dump());
+        }
+        m.retry.max_record_age = -1s;
       } else {
-        m.maximum_record_age = *r.dur("maximum_record_age", 60s, 604'800s, true, " or -1 (infinite)");
+        m.retry.max_record_age = *r.dur("maximum_record_age");
       }
     }
-    m.bisect_batch_on_function_error = r.boolean("bisect_batch_on_function_error").value_or(false);
+    m.retry.bisect_on_error = r.boolean("bisect_batch_on_function_error").value_or(false);
+    library_check([&] { m.retry.validate(); },
+                  {{"max_attempts", "mapping.maximum_retry_attempts"}, {"max_record_age", "mapping.maximum_record_age"}});
     const auto pos = r.choice<bool>("starting_position", {{"TRIM_HORIZON", false}, {"LATEST", true}});
-    m.latest = pos.value_or(false);
-    m.tumbling_window = r.dur("tumbling_window", 0s, 900s, true).value_or(0s);
+    if (pos.value_or(false)) m.start = esm::starting_position::latest();
+    m.tumbling_window.size = r.dur("tumbling_window").value_or(0s);
+    library_check([&] { m.tumbling_window.validate(); }, {{"tumbling_window", "mapping.tumbling_window"}});
     m.on_failure_destination = r.boolean("on_failure_destination").value_or(false);
-    m.throttle_backoff = r.dur("throttle_backoff", 1ms, 60s).value_or(1s);
+    if (const auto d = r.dur("throttle_backoff")) m.throttle = esm::throttle_backoff{esm::backoff{*d, *d}}; // flat
+    library_check([&] { m.throttle.validate(); }, {{"throttle_backoff", "mapping.throttle_backoff"}});
   } else {
-    m.maximum_concurrency = r.integer<int>("maximum_concurrency", 2, 1000);
     if (r.has("scaling") && r.at("scaling").is_number_integer() &&
         (r.at("scaling").get<long long>() == 2022 || r.at("scaling").get<long long>() == 2023)) {
-      m.scaling_2022 = r.at("scaling").get<long long>() == 2022; // --set mapping.scaling=2022 gives a number
-    } else {
-      m.scaling_2022 = r.choice<bool>("scaling", {{"current", false}, {"2023", false}, {"2022", true}}).value_or(false);
+      if (r.at("scaling").get<long long>() == 2022) m.scaling = esm::sqs_scaling_2022{}; // --set mapping.scaling=2022 gives a number
+    } else if (r.choice<bool>("scaling", {{"current", false}, {"2023", false}, {"2022", true}}).value_or(false)) {
+      m.scaling = esm::sqs_scaling_2022{};
     }
+    const auto cap = r.integer<int>("maximum_concurrency");
+    std::visit([&](auto& p) { p.maximum_concurrency = cap; }, m.scaling);
+    library_check([&] { std::visit([&](const auto& p) { p.validate(kind); }, m.scaling); },
+                  {{"maximum_concurrency", "mapping.maximum_concurrency"}});
     if (r.has("visibility_backoff")) {
       object_reader b{r.at("visibility_backoff"), r.sub("visibility_backoff"), {"base", "maximum"}};
-      m.backoff_visibility = true;
-      m.backoff_base = b.dur("base", 1s, 12h).value_or(1s);
-      m.backoff_maximum = b.dur("maximum", m.backoff_base, 12h, false, " (at least `base`)").value_or(std::max<esm::duration>(15min, m.backoff_base));
+      esm::exponential_backoff_visibility vb;
+      vb.base = b.dur("base").value_or(vb.base);
+      vb.maximum = b.dur("maximum").value_or(std::max(vb.maximum, vb.base));
+      library_check([&] { vb.validate(); },
+                    {{"base", "mapping.visibility_backoff.base"}, {"maximum", "mapping.visibility_backoff.maximum"}});
+      m.visibility_backoff = vb;
     }
   }
   m.report_batch_item_failures = r.boolean("report_batch_item_failures").value_or(false);
@@ -699,9 +759,8 @@ mapping_spec read_mapping(const json& v, const source_spec& src) {
         if (f.is_object() && f.contains("Pattern") && f["Pattern"].is_object()) f["Pattern"] = f["Pattern"].dump();
       }
     }
-    m.filter_criteria = fc.dump();
     try {
-      (void)esm::filter_criteria::from_json(m.filter_criteria);
+      m.filter_criteria = esm::filter_criteria::from_json(fc.dump());
     } catch (const esm::config_error& e) {
       throw scenario_error(r.sub("filter_criteria"), e.what());
     }

@@ -14,11 +14,21 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <variant>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include <esm/core/time.hpp>
+#include <esm/filter/criteria.hpp>
+#include <esm/policies/batching.hpp>
+#include <esm/policies/parallelization.hpp>
+#include <esm/policies/retry.hpp>
+#include <esm/policies/scaling.hpp>
+#include <esm/policies/throttle.hpp>
+#include <esm/policies/tumbling_window.hpp>
+#include <esm/policies/visibility.hpp>
+#include <esm/sources/shard.hpp>
 
 namespace esm_sim {
 
@@ -128,25 +138,36 @@ struct function_spec {
   int account_concurrency = 1000;                 ///< `account_concurrency` [1, 1000000]
 };
 
-/// The event source mapping (AWS parameter names in snake_case).
+/// The event source mapping, as the library's own policy types (the scenario's keys are AWS's
+/// parameter names in snake_case). `parse_scenario` fills them and has the library validate
+/// them (`validate()` of each policy), so esm-sim states no AWS range of its own.
 struct mapping_spec {
-  std::optional<int> batch_size;                     ///< `batch_size`
-  esm::duration batching_window{};                   ///< `maximum_batching_window`
-  int parallelization_factor = 1;                    ///< streams: `parallelization_factor`
-  int maximum_retry_attempts = -1;                   ///< streams: `maximum_retry_attempts`
-  esm::duration maximum_record_age = std::chrono::seconds{-1}; ///< streams: `maximum_record_age`
-  bool bisect_batch_on_function_error = false;       ///< streams
-  bool report_batch_item_failures = false;           ///< `report_batch_item_failures`
-  bool latest = false;                               ///< streams: `starting_position` LATEST
-  esm::duration tumbling_window{};                   ///< streams: `tumbling_window`
-  bool on_failure_destination = false;               ///< streams: `on_failure_destination`
-  esm::duration throttle_backoff = std::chrono::seconds{1}; ///< streams: `throttle_backoff`
-  std::optional<int> maximum_concurrency;            ///< SQS: `maximum_concurrency`
-  bool scaling_2022 = false;                         ///< SQS: `scaling` "2022" (+60/min, 1,000)
-  bool backoff_visibility = false;                   ///< SQS: `visibility_backoff` present
-  esm::duration backoff_base = std::chrono::seconds{1};      ///< `visibility_backoff.base`
-  esm::duration backoff_maximum = std::chrono::minutes{15};  ///< `visibility_backoff.maximum`
-  std::string filter_criteria;                       ///< `filter_criteria` as AWS's JSON ("" = none)
+  /// `batch_size` (unset: the source's default, 100 for streams, 10 for SQS) and
+  /// `maximum_batching_window`.
+  esm::batching batching{};
+  esm::parallelization parallelization{};  ///< streams: `parallelization_factor`
+  /// streams: `maximum_retry_attempts`, `maximum_record_age`, `bisect_batch_on_function_error`.
+  esm::stream_retry retry{};
+  esm::tumbling_window tumbling_window{};  ///< streams: `tumbling_window`
+  /// streams: `throttle_backoff`, a flat delay after each throttled invocation (default 1 s).
+  esm::throttle_backoff throttle = esm::throttle_backoff::streams();
+  /// streams: `starting_position` (`TRIM_HORIZON`, the default, or `LATEST`).
+  esm::starting_position start = esm::starting_position::trim_horizon();
+  bool report_batch_item_failures = false; ///< `report_batch_item_failures`
+  bool on_failure_destination = false;     ///< streams: `on_failure_destination`
+  /// SQS: `scaling` (`current`: `esm::sqs_scaling`; `2022`: `esm::sqs_scaling_2022`) with
+  /// `maximum_concurrency`.
+  std::variant<esm::sqs_scaling, esm::sqs_scaling_2022> scaling{};
+  /// SQS: `visibility_backoff` (absent: the queue's visibility timeout).
+  std::optional<esm::exponential_backoff_visibility> visibility_backoff;
+  esm::filter_criteria filter_criteria{};  ///< `filter_criteria` (empty: none)
+
+  /// SQS `maximum_concurrency` (unset: none).
+  [[nodiscard]] std::optional<int> maximum_concurrency() const {
+    return std::visit([](const auto& p) { return p.maximum_concurrency; }, scaling);
+  }
+  /// True for `scaling: "2022"`.
+  [[nodiscard]] bool scaling_2022() const noexcept { return scaling.index() == 1; }
 };
 
 /// A metric the summary reports and goals can name.

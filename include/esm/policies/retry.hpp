@@ -148,7 +148,9 @@ struct stream_retry {
   /// Throws `config_error` for values outside AWS's ranges (spec §1 "Validation").
   void validate() const {
     const char* where = "a stream event source mapping";
-    if (max_attempts != -1) detail::check_range("max_attempts", max_attempts, 0, 10'000, where);
+    if (max_attempts != -1 && (max_attempts < 0 || max_attempts > 10'000)) {
+      throw config_error("max_attempts", "-1 (infinite) or in [0, 10000]", std::to_string(max_attempts), where);
+    }
     if (max_record_age != std::chrono::seconds{-1}) {
       if (max_record_age < std::chrono::seconds{60} || max_record_age > std::chrono::seconds{604'800} ||
           max_record_age % std::chrono::seconds{1} != duration::zero()) {

@@ -117,7 +117,19 @@ struct no_destination {
   static bool send(const stream_failure_record&) noexcept { return false; }
 };
 
-/// Something that can receive on-failure records.
+/// Something that can receive on-failure records: `d.send(record)` returns true when delivered.
+/// A destination may also have `bool configured() const`: when it returns false at the poller's
+/// construction the mapping has no destination (as with `esm::no_destination`: discarded
+/// records are dropped, `configuration().on_failure_destination` is false), so a program that
+/// decides at run time whether to send failures away needs one poller type, not two.
+/// ```cpp
+/// struct maybe_destination {
+///   using esm_role = esm::destination_role;
+///   std::vector<esm::stream_failure_record>* sink = nullptr; // null: no OnFailure destination
+///   bool configured() const { return sink != nullptr; }
+///   bool send(const esm::stream_failure_record& r) { sink->push_back(r); return true; }
+/// };
+/// ```
 template <class D>
 concept failure_destination = requires(D& d, const stream_failure_record& r) {
   { d.send(r) } -> std::convertible_to<bool>;

@@ -165,12 +165,18 @@ public:
   static constexpr bool windowed_handler =
       std::is_invocable_r_v<window_response, Handler&, batch_type&, const window_context&> ||
       std::is_invocable_r_v<window_response, Handler&, batch_type&, const window_context&, invocation_context&>;
+  /// True for a plain handler: `h(const batch&)` or `h(batch, esm::invocation_context&)`.
+  static constexpr bool plain_handler = handler<Handler, batch_type>;
+  /// True for a handler with both call forms (an overload set): the poller calls the window form
+  /// while `TumblingWindowInSeconds` > 0 and the plain form while it is 0, so one poller type
+  /// serves both settings and `update()` may turn windows on and off.
+  static constexpr bool dual_handler = windowed_handler && plain_handler;
 
-  static_assert(windowed_handler || handler<Handler, batch_type>,
+  static_assert(windowed_handler || plain_handler,
                 "esm::stream_poller: the handler must be callable as h(const esm::stream_batch<Record>&) or "
                 "h(batch, esm::invocation_context&), returning void or esm::batch_response; or, with a "
                 "tumbling_window, as h(batch, const esm::window_context&) returning esm::window_response");
-  static_assert(!windowed_handler || detail::count_policies<detail::is_window, Policies...> == 1,
+  static_assert(!windowed_handler || plain_handler || detail::count_policies<detail::is_window, Policies...> == 1,
                 "esm::stream_poller: a tumbling-window handler needs an esm::tumbling_window policy");
   static_assert((detail::check_stream_policy<Policies>::value && ...),
                 "esm::stream_poller: a policy fits no role, or more than one (see the type named above)");
@@ -200,7 +206,7 @@ public:
         filter_policy_(detail::take_policy<detail::is_record_filter, filter_type>(policies...)),
         options_(detail::take_policy<detail::is_stream_options, stream_options>(policies...)),
         filter_(stream, filter_policy_, where()),
-        engine_(stream, fn, hooks(), validated_settings(stream.sim().now()), options_, windowed_handler) {
+        engine_(stream, fn, hooks(), validated_settings(stream.sim().now()), options_) {
     engine_.start();
   }
 
@@ -262,7 +268,7 @@ public:
       for (std::size_t i = 0; i < filter_policy_.size(); ++i) p.push_back(filter_policy_.pattern(i));
       c.filter_patterns = std::move(p);
     }
-    c.on_failure_destination = !std::is_same_v<destination_type, no_destination>;
+    c.on_failure_destination = destination_configured();
     return c;
   }
 
@@ -369,7 +375,7 @@ private:
     r.validate();
     w.validate();
     const duration size = w.tumbling_window_size();
-    if (windowed_handler && size == duration::zero()) {
+    if (windowed_handler && !plain_handler && size == duration::zero()) {
       throw config_error("tumbling_window", "(0s, 900s] for a tumbling-window handler", "0s", where());
     }
     if (!windowed_handler && size > duration::zero()) {
@@ -418,7 +424,7 @@ private:
     k.on_throttle = [](void* p, const throttle_event& e) -> std::optional<duration> {
       return static_cast<stream_poller*>(p)->throttle_.on_throttle(e);
     };
-    if constexpr (!std::is_same_v<destination_type, no_destination>) {
+    if (destination_configured()) {
       k.deliver = [](void* p, const stream_failure_record& r) -> bool {
         return static_cast<bool>(static_cast<stream_poller*>(p)->destination_.send(r));
       };
@@ -431,8 +437,22 @@ private:
     return k;
   }
 
+  // True unless the destination says it is absent (`configured()` false) or is `no_destination`.
+  [[nodiscard]] bool destination_configured() const noexcept {
+    if constexpr (std::is_same_v<destination_type, no_destination>) {
+      return false;
+    } else if constexpr (requires(const destination_type& d) { d.configured(); }) {
+      return static_cast<bool>(destination_.configured());
+    } else {
+      return true;
+    }
+  }
+
   static batch_response call_handler(void* p, batch_type& b, invocation_context& ctx, const detail::window_io& w) {
     Handler& h = static_cast<stream_poller*>(p)->handler_;
+    if constexpr (dual_handler) {
+      if (w.in == nullptr) return detail::call_batch_handler(h, b, ctx); // windows are off
+    }
     if constexpr (windowed_handler) {
       window_response r;
       if constexpr (std::is_invocable_r_v<window_response, Handler&, batch_type&, const window_context&,

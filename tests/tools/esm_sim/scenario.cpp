@@ -43,10 +43,12 @@ TEST_CASE("a minimal scenario gets AWS's defaults", "[esm-sim][scenario]") {
   CHECK(s.seed == 1);
   CHECK(s.run_length == 1min);
   CHECK(s.sample_interval == 1s); // duration / 120, at least 1 s
-  CHECK_FALSE(s.mapping.batch_size.has_value()); // the source's default: 100 for streams
-  CHECK(s.mapping.parallelization_factor == 1);
-  CHECK(s.mapping.maximum_retry_attempts == -1);
-  CHECK(s.mapping.maximum_record_age == -1s);
+  CHECK_FALSE(s.mapping.batching.batch_size.has_value()); // the source's default: 100 for streams
+  CHECK(s.mapping.parallelization.factor == 1);
+  CHECK(s.mapping.retry.max_attempts == -1);
+  CHECK(s.mapping.retry.max_record_age == -1s);
+  CHECK(s.mapping.throttle.delay == esm::throttle_backoff::streams().delay);
+  CHECK(s.mapping.filter_criteria.empty());
   CHECK(s.function.timeout == 3s);
   CHECK(s.function.account_concurrency == 1000);
   CHECK(s.producers.at(0).keys.count == 100);
@@ -100,10 +102,10 @@ TEST_CASE("every key of a full scenario is read", "[esm-sim][scenario]") {
   CHECK(s.function.cold_starts);
   CHECK(s.function.cold_start_init.a == 400ms);
   CHECK(s.function.poison_records == std::vector<std::uint64_t>{3, 7});
-  CHECK(s.mapping.batch_size == 500);
-  CHECK(s.mapping.maximum_record_age == 3600s);
-  CHECK(s.mapping.latest);
-  CHECK(s.mapping.throttle_backoff == 500ms);
+  CHECK(s.mapping.batching.batch_size == 500);
+  CHECK(s.mapping.retry.max_record_age == 3600s);
+  CHECK(s.mapping.start.type == esm::iterator_type::latest);
+  CHECK(s.mapping.throttle.delay == esm::backoff{500ms, 500ms}); // flat
   REQUIRE(s.goals.size() == 2);
   CHECK(s.goals[0].metric == "iterator_age_p99");
   CHECK(s.goals[0].op == "<");
@@ -123,7 +125,7 @@ TEST_CASE("unknown keys are rejected with their path and the keys allowed there"
 
 TEST_CASE("wrong types are rejected with their path", "[esm-sim][scenario]") {
   CHECK(error(with(minimal(), "mapping.batch_size=\"100\"")) ==
-        "mapping.batch_size: expected an integer in [1, 10000] for kinesis sources, got a string (\"100\")");
+        "mapping.batch_size: expected an integer, got a string (\"100\")");
   CHECK(error(with(minimal(), "duration=60")) ==
         "duration: expected a duration string such as \"250ms\", \"30s\", \"5min\" or \"1h\" in [1s, 720h], got a number (60)");
   CHECK(error(with(minimal(), "mapping.bisect_batch_on_function_error=1")) ==
@@ -135,22 +137,44 @@ TEST_CASE("wrong types are rejected with their path", "[esm-sim][scenario]") {
 }
 
 TEST_CASE("values outside AWS's ranges are rejected with the allowed range", "[esm-sim][scenario]") {
+  // The mapping's ranges are the library's (each policy's validate()); the message is its
+  // config_error with the parameter mapped to the scenario's key.
   CHECK(error(with(minimal(), "mapping.batch_size=20000")) ==
-        "mapping.batch_size: 20000 is outside the allowed range [1, 10000] for kinesis sources");
+        "mapping.batch_size: must be in [1, 10000] for a kinesis event source mapping, got 20000");
   CHECK(error(with(minimal("sqs_fifo"), "mapping.batch_size=11")) ==
-        "mapping.batch_size: 11 is outside the allowed range [1, 10] for sqs_fifo sources");
+        "mapping.batch_size: must be in [1, 10] for a sqs_fifo_queue event source mapping, got 11");
+  CHECK(error(with(minimal(), "mapping.batch_size=99999999999")) ==
+        "mapping.batch_size: 99999999999 is outside the allowed range [-2147483648, 2147483647]");
   CHECK(error(with(minimal(), "mapping.parallelization_factor=11")) ==
-        "mapping.parallelization_factor: 11 is outside the allowed range [1, 10]");
+        "mapping.parallelization_factor: must be in [1, 10] for a stream event source mapping, got 11");
   CHECK(error(with(minimal(), "mapping.maximum_retry_attempts=10001")) ==
-        "mapping.maximum_retry_attempts: 10001 is outside the allowed range [-1, 10000] (-1 = infinite)");
+        "mapping.maximum_retry_attempts: must be -1 (infinite) or in [0, 10000] for a stream event source mapping, got 10001");
   CHECK(error(with(minimal(), "mapping.maximum_record_age=\"59s\"")) ==
-        "mapping.maximum_record_age: \"59s\" is outside the allowed range [60s, 168h] in whole seconds or -1 (infinite)");
+        "mapping.maximum_record_age: must be -1s (infinite) or whole seconds in [60s, 604800s] for a stream event "
+        "source mapping, got 59s");
+  CHECK(error(with(minimal(), "mapping.maximum_record_age=-2")) ==
+        "mapping.maximum_record_age: expected -1 (infinite) or a duration string such as \"3600s\", got -2");
   CHECK(error(with(minimal(), "mapping.maximum_batching_window=\"301s\"")) ==
-        "mapping.maximum_batching_window: \"301s\" is outside the allowed range [0s, 5min] in whole seconds");
+        "mapping.maximum_batching_window: must be in [0s, 300s] for a kinesis event source mapping, got 301s");
   CHECK(error(with(minimal(), "mapping.tumbling_window=\"1.5s\"")) ==
-        "mapping.tumbling_window: \"1.5s\" is outside the allowed range [0s, 15min] in whole seconds");
+        "mapping.tumbling_window: must be a whole number of seconds in [0s, 900s] for a stream event source mapping, "
+        "got 1500ms");
+  CHECK(error(with(minimal(), "mapping.throttle_backoff=\"0s\"")) ==
+        "mapping.throttle_backoff: must be in [1ms, 60s] for an event source mapping, got 0s");
   CHECK(error(with(minimal("sqs"), "mapping.maximum_concurrency=1")) ==
-        "mapping.maximum_concurrency: 1 is outside the allowed range [2, 1000]");
+        "mapping.maximum_concurrency: must be in [2, 1000] for a sqs_queue event source mapping, got 1");
+  CHECK(error(with(minimal("sqs"), "mapping.visibility_backoff={\"base\": \"2s\", \"maximum\": \"1s\"}")) ==
+        "mapping.visibility_backoff.maximum: must be in [2s, 43200s] for exponential_backoff_visibility, got 1s");
+  // Both ends of each range pass.
+  for (const char* ok : {"mapping.batch_size=1", "mapping.batch_size=10000", "mapping.parallelization_factor=10",
+                         "mapping.maximum_retry_attempts=10000", "mapping.maximum_retry_attempts=-1",
+                         "mapping.maximum_record_age=\"604800s\"", "mapping.maximum_record_age=-1",
+                         "mapping.tumbling_window=\"900s\"", "mapping.throttle_backoff=\"60s\""}) {
+    CAPTURE(ok);
+    CHECK_NOTHROW(parse_scenario(with(minimal(), ok)));
+  }
+  CHECK(parse_scenario(with(minimal("sqs"), "mapping.maximum_concurrency=1000")).mapping.maximum_concurrency() == 1000);
+  CHECK(parse_scenario(with(minimal("sqs"), "mapping.scaling=\"2022\"")).mapping.scaling_2022());
   CHECK(error(with(minimal("sqs"), "source.visibility_timeout=\"13h\"")) ==
         "source.visibility_timeout: \"13h\" is outside the allowed range [0s, 12h] in whole seconds");
   CHECK(error(with(minimal("sqs"), "source.dead_letter_queue.max_receive_count=0")) ==
@@ -182,9 +206,11 @@ TEST_CASE("settings of another source or another kind are rejected", "[esm-sim][
   CHECK(error(with(minimal(), "producers.0.count=5")) ==
         "producers.0.count: does not apply here; it applies to bursts producers");
   CHECK(error(with(minimal("sqs_fifo"), "mapping.maximum_batching_window=\"1s\"")) ==
-        "mapping.maximum_batching_window: must be \"0s\": FIFO queues do not support a batching window");
+        "mapping.maximum_batching_window: must be 0s (a batching window is not supported for FIFO queues) for a "
+        "sqs_fifo_queue event source mapping, got 1s");
   CHECK(error(with(minimal("sqs"), "mapping.batch_size=100")) ==
-        "mapping.maximum_batching_window: must be at least \"1s\" when batch_size is above 10 (AWS requires it for SQS)");
+        "mapping.maximum_batching_window: must be at least 1s when batch_size is above 10 for a sqs_queue event "
+        "source mapping, got 0s");
   CHECK(error(with(minimal("sqs_fifo"), "source.name=\"orders\"")) ==
         "source.name: \"orders\": a FIFO queue's name ends in \".fifo\"");
   CHECK(error(with(minimal(), "source.type=\"kafka\"")) ==
@@ -226,7 +252,8 @@ TEST_CASE("filter criteria are AWS's FilterCriteria, checked before the run", "[
   // A Pattern as AWS writes it (JSON text), or as a JSON object.
   const auto a = parse_scenario(with(minimal(), R"(mapping.filter_criteria={"Filters":[{"Pattern":"{\"data\":{\"producer\":[\"orders\"]}}"}]})"));
   const auto b = parse_scenario(with(minimal(), R"(mapping.filter_criteria={"Filters":[{"Pattern":{"data":{"producer":["orders"]}}}]})"));
-  CHECK(a.mapping.filter_criteria == b.mapping.filter_criteria);
+  CHECK(a.mapping.filter_criteria.to_json() == b.mapping.filter_criteria.to_json());
+  CHECK(a.mapping.filter_criteria.size() == 1);
   CHECK(error(with(minimal(), R"(mapping.filter_criteria={"Filters":[{"Pattern":{"data":{"n":[{"numeric":[">"]}]}}}]})")) ==
         "mapping.filter_criteria: filter 1: numeric operator expects a number after '>' at data.n");
   CHECK(error(with(minimal(), R"(mapping.filter_criteria={"Filter":[]})")).starts_with("mapping.filter_criteria: "));
@@ -288,7 +315,7 @@ TEST_CASE("overrides (--set) reach nested keys and array elements", "[esm-sim][s
   CHECK(s.function.duration.a == 250ms);
   // null unsets an optional setting.
   esm_sim::apply_override(doc, "mapping.batch_size=null");
-  CHECK_FALSE(parse_scenario(doc).mapping.batch_size.has_value());
+  CHECK_FALSE(parse_scenario(doc).mapping.batching.batch_size.has_value());
   auto set_error = [&](const char* a) {
     return esm_test::error_of<scenario_error>([&] { esm_sim::apply_override(doc, a); });
   };

@@ -91,8 +91,8 @@ public:
   using batch_type = stream_batch<record_type>;
 
   stream_engine(Stream& stream, function& fn, stream_hooks<Stream> hooks, stream_settings settings,
-                const stream_options& options, bool windowed)
-      : stream_(stream), fn_(&fn), sim_(stream.sim()), hooks_(hooks), settings_(settings), windowed_(windowed),
+                const stream_options& options)
+      : stream_(stream), fn_(&fn), sim_(stream.sim()), hooks_(hooks), settings_(settings),
         start_(options.start), component_("esm/" + options.name), enabled_(options.enabled),
         life_(lifeline<stream_engine>::make(this)) {
     lane_buffer_cap_ = std::max<std::size_t>(10'000, 2 * settings_.limits.max_records);
@@ -570,7 +570,7 @@ private:
     const invoke_options opts{.attempt = l.retries + 1, .items = l.current};
     handler_ref<batch_type> h{hooks_.self, hooks_.call, {}};
     std::optional<window_context> w;
-    if (windowed_) {
+    if (s.window_size > duration::zero()) {
       // The adapter hands the window to the handler and keeps the returned state for the completion.
       l.win.returned.reset();
       w.emplace(l.win.context(s.window_size, sh.id()));
@@ -790,7 +790,6 @@ private:
   simulation& sim_;
   stream_hooks<Stream> hooks_;
   stream_settings settings_;
-  bool windowed_;
   starting_position start_;
   std::string component_;
   bool enabled_ = true;
