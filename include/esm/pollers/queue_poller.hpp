@@ -110,6 +110,19 @@ struct check_queue_policy<P> : ambiguous_policy_type<P> {
   static constexpr bool value = false;
 };
 
+/// `Queue::message_type`, or a placeholder for a type that is not a queue source (so that the
+/// poller's static_assert, not a missing-type error, reports it).
+struct not_a_queue_message {};
+template <class Q>
+struct queue_message_of {
+  using type = not_a_queue_message;
+};
+template <class Q>
+  requires requires { typename Q::message_type; }
+struct queue_message_of<Q> {
+  using type = typename Q::message_type;
+};
+
 } // namespace detail
 
 /// An event source mapping from an SQS queue to a function.
@@ -127,8 +140,10 @@ struct check_queue_policy<P> : ambiguous_policy_type<P> {
 template <class Queue, class Handler, class... Policies>
 class queue_poller final {
 public:
-  using message_type = typename Queue::message_type; ///< what the queue stores
-  using batch_type = queue_batch<message_type>;      ///< what the handler receives
+  static_assert(queue_source<Queue>,
+                "esm::queue_poller: the source must satisfy esm::queue_source (esm/sources/concepts.hpp)");
+  using message_type = typename detail::queue_message_of<Queue>::type; ///< what the queue stores
+  using batch_type = queue_batch<message_type>;                         ///< what the handler receives
   using batching_type = typename detail::policy_type<detail::is_batching, batching, Policies...>::type; ///< batching
   using scaling_type = typename detail::policy_type<detail::is_scaling, sqs_scaling, Policies...>::type; ///< scaling
   using visibility_type =
@@ -138,8 +153,6 @@ public:
       typename detail::policy_type<detail::is_error_backoff, sqs_error_backoff, Policies...>::type; ///< error backoff
   using filter_type = typename detail::policy_type<detail::is_record_filter, detail::keep_all, Policies...>::type; ///< filter
 
-  static_assert(queue_source<Queue>,
-                "esm::queue_poller: the source must satisfy esm::queue_source (esm/sources/concepts.hpp)");
   static_assert(!is_stream(Queue::kind), "esm::queue_poller reads SQS queues (use esm::stream_poller for streams)");
   static_assert(handler<Handler, batch_type>,
                 "esm::queue_poller: the handler must be callable as h(const esm::queue_batch<Message>&) or "
