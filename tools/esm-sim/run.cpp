@@ -7,6 +7,8 @@
 #include <cmath>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
+#include <utility>
 #include <variant>
 
 #include <fmt/core.h>
@@ -459,6 +461,59 @@ esm::duration_model to_model(const duration_spec& d) {
   return m;
 }
 
+// The library configurations the scenario describes: the run builds these, and
+// check_with_library() has the library validate them before anything runs.
+esm::account_config account_config_of(const function_spec& f) {
+  return {.concurrency_limit = f.account_concurrency, .unreserved_minimum = std::min(100, f.account_concurrency)};
+}
+esm::function_config function_config_of(const function_spec& f) {
+  esm::function_config fc;
+  fc.name = f.name;
+  fc.timeout = f.timeout;
+  fc.reserved_concurrency = f.reserved_concurrency;
+  fc.memory_mb = f.memory_mb;
+  fc.default_duration = to_model(f.duration);
+  if (f.cold_starts) fc.cold_start = esm::cold_start_model{.init = to_model(f.cold_start_init), .keep_warm = f.keep_warm};
+  return fc;
+}
+esm::retention retention_of(const source_spec& src) {
+  return src.until_consumed ? esm::retention::until_consumed() : esm::retention::period(src.retention);
+}
+esm::kinesis_stream_config kinesis_config_of(const source_spec& src) {
+  return {.name = src.name, .shard_count = src.shards, .retention = retention_of(src), .write_limits = src.write_limits};
+}
+esm::dynamodb_stream_config dynamodb_config_of(const source_spec& src) {
+  esm::dynamodb_stream_config dc;
+  dc.name = src.name;
+  dc.partitions = src.shards;
+  dc.rollover = src.rollover;
+  dc.retention = retention_of(src);
+  return dc;
+}
+template <class Queue>
+typename Queue::config_type queue_config_of(const source_spec& src) {
+  typename Queue::config_type qc;
+  qc.name = src.name;
+  qc.visibility_timeout = src.visibility_timeout;
+  qc.delay = src.delay;
+  qc.retention = src.retention;
+  if constexpr (Queue::is_fifo) {
+    qc.content_based_deduplication = src.content_based_deduplication;
+  } else {
+    qc.delivery = esm::at_least_once{.duplicate_rate = src.duplicate_probability, .reorder_rate = src.reorder_probability};
+  }
+  return qc;
+}
+// The dead-letter queue esm-sim attaches: the source's settings, 14 days, no delivery faults.
+template <class Queue>
+typename Queue::config_type dlq_config_of(const source_spec& src) {
+  auto dc = queue_config_of<Queue>(src);
+  dc.name = Queue::is_fifo ? src.name.substr(0, src.name.size() - 5) + "-dlq.fifo" : src.name + "-dlq";
+  if constexpr (!Queue::is_fifo) dc.delivery = {};
+  dc.retention = 14 * 24h;
+  return dc;
+}
+
 /// AWS's on-demand scaling, current or 2022, chosen at run time: the scenario's policy, held by
 /// value (its state lives across calls), reached through `std::visit`.
 struct sim_scaling {
@@ -594,22 +649,8 @@ run_result run_queue(run_state& st, esm::function& fn, const progress_fn& progre
   const auto& s = st.s;
   const auto& src = s.source;
   const auto& m = s.mapping;
-  typename Queue::config_type qc;
-  qc.name = src.name;
-  qc.visibility_timeout = src.visibility_timeout;
-  qc.delay = src.delay;
-  qc.retention = src.retention;
-  if constexpr (Queue::is_fifo) {
-    qc.content_based_deduplication = src.content_based_deduplication;
-  } else {
-    qc.delivery = esm::at_least_once{.duplicate_rate = src.duplicate_probability, .reorder_rate = src.reorder_probability};
-  }
-  Queue q{st.sim, qc};
-  typename Queue::config_type dc = qc;
-  dc.name = Queue::is_fifo ? src.name.substr(0, src.name.size() - 5) + "-dlq.fifo" : src.name + "-dlq";
-  if constexpr (!Queue::is_fifo) dc.delivery = {};
-  dc.retention = 14 * 24h;
-  Queue dlq{st.sim, dc};
+  Queue q{st.sim, queue_config_of<Queue>(src)};
+  Queue dlq{st.sim, dlq_config_of<Queue>(src)};
   if (src.max_receive_count) q.set_redrive_policy(dlq, *src.max_receive_count);
 
   using batch = esm::queue_batch<typename Queue::message_type>;
@@ -690,27 +731,61 @@ run_result run_queue(run_state& st, esm::function& fn, const progress_fn& progre
 
 } // namespace
 
+void check_with_library(const source_spec& src, const function_spec& f) {
+  esm::simulation scratch; // the objects are built and dropped: only their validation matters
+  library_check([&] { (void)esm::account::configure(scratch, account_config_of(f)); },
+                {{"concurrency_limit", "function.account_concurrency"}}, "function");
+  library_check([&] { esm::function fn{scratch, function_config_of(f)}; },
+                {{"name", "function.name"},
+                 {"timeout", "function.timeout"},
+                 {"memory_mb", "function.memory_mb"},
+                 {"reserved_concurrency", "function.reserved_concurrency"},
+                 {"cold_start.keep_warm", "function.cold_start.keep_warm"}},
+                "function");
+  auto queue = [&]<class Queue>(std::type_identity<Queue>) {
+    Queue q{scratch, queue_config_of<Queue>(src)};
+    Queue dlq{scratch, dlq_config_of<Queue>(src)};
+    if (src.max_receive_count) q.set_redrive_policy(dlq, *src.max_receive_count);
+  };
+  library_check(
+      [&] {
+        switch (src.type) {
+        case source_type::kinesis:
+          (void)esm::kinesis_stream<payload>{scratch, kinesis_config_of(src)};
+          break;
+        case source_type::dynamodb:
+          (void)esm::dynamodb_stream<payload>{scratch, dynamodb_config_of(src)};
+          break;
+        case source_type::sqs:
+          queue(std::type_identity<esm::sqs_queue<payload>>{});
+          break;
+        case source_type::sqs_fifo:
+          queue(std::type_identity<esm::sqs_fifo_queue<payload>>{});
+          break;
+        }
+      },
+      {{"name", "source.name"},
+       {"shard_count", "source.shards"},
+       {"partitions", "source.partitions"},
+       {"retention", "source.retention"},
+       {"rollover", "source.rollover"},
+       {"visibility_timeout", "source.visibility_timeout"},
+       {"delay", "source.delay"},
+       {"max_receive_count", "source.dead_letter_queue.max_receive_count"},
+       {"delivery.duplicate_rate", "source.at_least_once.duplicate_probability"},
+       {"delivery.reorder_rate", "source.at_least_once.reorder_probability"}},
+      "source");
+}
+
 run_result run_scenario(const scenario& s, const progress_fn& progress) {
   run_state st{s};
   try {
     const auto& f = s.function;
-    st.account = &esm::account::configure(
-        st.sim, {.concurrency_limit = f.account_concurrency, .unreserved_minimum = std::min(100, f.account_concurrency)});
-    esm::function_config fc;
-    fc.name = f.name;
-    fc.timeout = f.timeout;
-    fc.reserved_concurrency = f.reserved_concurrency;
-    fc.memory_mb = f.memory_mb;
-    fc.default_duration = to_model(f.duration);
-    if (f.cold_starts) fc.cold_start = esm::cold_start_model{.init = to_model(f.cold_start_init), .keep_warm = f.keep_warm};
-    esm::function fn{st.sim, fc};
+    st.account = &esm::account::configure(st.sim, account_config_of(f));
+    esm::function fn{st.sim, function_config_of(f)};
     switch (s.source.type) {
     case source_type::kinesis: {
-      esm::kinesis_stream<payload> stream{
-          st.sim, {.name = s.source.name,
-                   .shard_count = s.source.shards,
-                   .retention = s.source.until_consumed ? esm::retention::until_consumed() : esm::retention::period(s.source.retention),
-                   .write_limits = s.source.write_limits}};
+      esm::kinesis_stream<payload> stream{st.sim, kinesis_config_of(s.source)};
       struct reshard_event { // splits every open shard in two, or merges adjacent open shards in pairs
         esm::kinesis_stream<payload>* stream;
         bool split;
@@ -735,12 +810,7 @@ run_result run_scenario(const scenario& s, const progress_fn& progress) {
       return run_stream(st, stream, fn, sink, progress);
     }
     case source_type::dynamodb: {
-      esm::dynamodb_stream_config dc;
-      dc.name = s.source.name;
-      dc.partitions = s.source.shards;
-      dc.rollover = s.source.rollover;
-      dc.retention = s.source.until_consumed ? esm::retention::until_consumed() : esm::retention::period(s.source.retention);
-      esm::dynamodb_stream<payload> stream{st.sim, dc};
+      esm::dynamodb_stream<payload> stream{st.sim, dynamodb_config_of(s.source)};
       auto sink = [&stream](const std::string& key, payload p, std::uint64_t) {
         switch (p.operation) {
         case producer_spec::write_kind::insert:

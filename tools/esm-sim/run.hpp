@@ -78,6 +78,11 @@ struct run_result {
 /// Called after each sample with the fraction of the run done, in [0, 1].
 using progress_fn = std::function<void(double)>;
 
+/// Has the library validate the source and the function the scenario describes (by building
+/// them on a scratch simulation): a value outside AWS's range throws `scenario_error` at its JSON
+/// path with the library's message. `parse_scenario` calls it.
+void check_with_library(const source_spec& src, const function_spec& f);
+
 /// Runs a scenario. Deterministic: the same scenario gives the same result, bit for bit.
 /// Throws `scenario_error` when the library rejects a combination the parser let through.
 [[nodiscard]] run_result run_scenario(const scenario& s, const progress_fn& progress = {});

@@ -1,6 +1,8 @@
 // esm-sim: reading and validating scenario files.
 #include "scenario.hpp"
 
+#include "run.hpp"
+
 #include <algorithm>
 #include <cctype>
 #include <charconv>
@@ -209,6 +211,13 @@ public:
     }
     return check(key, x.get<long long>(), lo, hi, range);
   }
+  // A number of any value; the range is the library's to check.
+  [[nodiscard]] std::optional<double> number(std::string_view key) const {
+    if (!has(key)) return std::nullopt;
+    const json& x = at(key);
+    if (!x.is_number()) throw scenario_error(sub(key), "expected a number, got " + type_name(x));
+    return x.get<double>();
+  }
   [[nodiscard]] std::optional<double> number(std::string_view key, double lo, double hi, bool lo_open = false) const {
     if (!has(key)) return std::nullopt;
     const json& x = at(key);
@@ -321,11 +330,8 @@ source_spec read_source(const json& v, esm::duration run) {
                                      : queue                        ? "queue"
                                      : s.type == source_type::kinesis ? "stream"
                                                                       : "table");
-  if (s.type == source_type::sqs_fifo && !s.name.ends_with(".fifo")) {
-    throw scenario_error("source.name", "\"" + s.name + "\": a FIFO queue's name ends in \".fifo\"");
-  }
   if (s.type == source_type::kinesis) {
-    s.shards = r.integer<int>("shards", 1, 100'000).value_or(1);
+    s.shards = r.integer<int>("shards").value_or(1);
     s.write_limits = r.boolean("write_limits").value_or(false);
     if (r.has("reshard")) {
       const json& a = r.at("reshard");
@@ -343,35 +349,33 @@ source_spec read_source(const json& v, esm::duration run) {
     }
   }
   if (s.type == source_type::dynamodb) {
-    s.shards = r.integer<int>("partitions", 1, 1'000).value_or(1);
-    s.rollover = r.dur("rollover", 1min, 24h).value_or(4h);
+    s.shards = r.integer<int>("partitions").value_or(1);
+    s.rollover = r.dur("rollover").value_or(4h);
   }
   if (stream) {
     s.retention = 24h;
     if (r.has("retention")) {
       if (r.at("retention") == "until_consumed") {
         s.until_consumed = true;
-      } else if (s.type == source_type::dynamodb) {
-        s.retention = *r.dur("retention", 24h, 24h, false, " (DynamoDB Streams keep records 24h; or \"until_consumed\")");
       } else {
-        s.retention = *r.dur("retention", 24h, 8760h, false, " or \"until_consumed\"");
+        s.retention = *r.dur("retention"); // or "until_consumed"
       }
     }
   } else {
-    s.retention = r.dur("retention", 60s, 14 * day, true).value_or(4 * day);
-    s.visibility_timeout = r.dur("visibility_timeout", 0s, 12h, true).value_or(30s);
-    s.delay = r.dur("delay", 0s, 900s, true).value_or(0s);
+    s.retention = r.dur("retention").value_or(4 * day);
+    s.visibility_timeout = r.dur("visibility_timeout").value_or(30s);
+    s.delay = r.dur("delay").value_or(0s);
     s.content_based_deduplication = r.boolean("content_based_deduplication").value_or(false);
     if (r.has("dead_letter_queue")) {
       object_reader d{r.at("dead_letter_queue"), "source.dead_letter_queue", {"max_receive_count"}};
-      const auto n = d.integer<int>("max_receive_count", 1, 1000);
+      const auto n = d.integer<int>("max_receive_count");
       if (!n) throw scenario_error("source.dead_letter_queue.max_receive_count", "missing; an integer in [1, 1000]");
       s.max_receive_count = *n;
     }
     if (r.has("at_least_once")) {
       object_reader a{r.at("at_least_once"), "source.at_least_once", {"duplicate_probability", "reorder_probability"}};
-      s.duplicate_probability = a.number("duplicate_probability", 0, 1).value_or(0);
-      s.reorder_probability = a.number("reorder_probability", 0, 1).value_or(0);
+      s.duplicate_probability = a.number("duplicate_probability").value_or(0);
+      s.reorder_probability = a.number("reorder_probability").value_or(0);
     }
   }
   return s;
@@ -598,23 +602,18 @@ function_spec read_function(const json& v) {
                   {"name", "timeout", "reserved_concurrency", "memory_mb", "duration", "cold_start", "error_rate",
                    "poison", "account_concurrency"}};
   function_spec f;
-  if (const auto n = r.string("name")) {
-    const bool ok = !n->empty() && n->size() <= 64 &&
-                    std::all_of(n->begin(), n->end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_'; });
-    if (!ok) throw scenario_error(r.sub("name"), "\"" + *n + "\": 1–64 characters of a-z A-Z 0-9 - _");
-    f.name = *n;
-  }
-  f.account_concurrency = r.integer<int>("account_concurrency", 1, 1'000'000).value_or(1000);
-  f.timeout = r.dur("timeout", 1s, 900s, true).value_or(3s);
-  const int reservable = std::max(0, f.account_concurrency - 100);
-  f.reserved_concurrency = r.integer<int>("reserved_concurrency", 0, reservable, " (account_concurrency − 100)");
-  f.memory_mb = r.integer<int>("memory_mb", 128, 10'240).value_or(128);
+  // JSON types here; the ranges are the library's (check_with_library).
+  f.name = r.string("name").value_or(f.name);
+  f.account_concurrency = r.integer<int>("account_concurrency").value_or(1000);
+  f.timeout = r.dur("timeout").value_or(3s);
+  f.reserved_concurrency = r.integer<int>("reserved_concurrency");
+  f.memory_mb = r.integer<int>("memory_mb").value_or(128);
   if (r.has("duration")) f.duration = read_duration_model(r.at("duration"), r.sub("duration"));
   if (r.has("cold_start")) {
     object_reader c{r.at("cold_start"), r.sub("cold_start"), {"init", "keep_warm"}};
     f.cold_starts = true;
     if (c.has("init")) f.cold_start_init = read_duration_model(c.at("init"), c.sub("init"));
-    f.keep_warm = c.dur("keep_warm", 0s, 24h).value_or(5min);
+    f.keep_warm = c.dur("keep_warm").value_or(5min);
   }
   f.error_rate = r.number("error_rate", 0, 1).value_or(0);
   if (r.has("poison")) {
@@ -641,28 +640,6 @@ function_spec read_function(const json& v) {
     }
   }
   return f;
-}
-
-// Runs the library's validation of a policy; its `config_error` names the parameter, which
-// `paths` maps to the scenario key (an exact name or a `name.` prefix), so the message says where
-// in the file the value is and the library's allowed range.
-template <class F>
-void library_check(F&& validate, std::initializer_list<std::pair<std::string_view, std::string>> paths) {
-  try {
-    validate();
-  } catch (const esm::config_error& e) {
-    const std::string& p = e.parameter();
-    std::string path;
-    for (const auto& [name, key] : paths) {
-      if (p == name || (p.size() > name.size() && p.compare(0, name.size(), name) == 0 && p[name.size()] == '.')) {
-        path = key;
-        break;
-      }
-    }
-    std::string problem = e.what();
-    if (problem.compare(0, p.size() + 1, p + " ") == 0) problem.erase(0, p.size() + 1); // "must be ..., got ..."
-    throw scenario_error(path.empty() ? "mapping" : path, problem);
-  }
 }
 
 mapping_spec read_mapping(const json& v, const source_spec& src) {
@@ -702,10 +679,10 @@ mapping_spec read_mapping(const json& v, const source_spec& src) {
   m.batching.batch_size = r.integer<int>("batch_size");
   m.batching.window = r.dur("maximum_batching_window").value_or(0s);
   library_check([&] { m.batching.validate(kind); },
-                {{"batch_size", "mapping.batch_size"}, {"window", "mapping.maximum_batching_window"}});
+                {{"batch_size", "mapping.batch_size"}, {"window", "mapping.maximum_batching_window"}}, "mapping");
   if (stream) {
     m.parallelization.factor = r.integer<int>("parallelization_factor").value_or(1);
-    library_check([&] { m.parallelization.validate(); }, {{"parallelization_factor", "mapping.parallelization_factor"}});
+    library_check([&] { m.parallelization.validate(); }, {{"parallelization_factor", "mapping.parallelization_factor"}}, "mapping");
     m.retry.max_attempts = r.integer<int>("maximum_retry_attempts").value_or(-1);
     if (r.has("maximum_record_age")) {
       const json& a = r.at("maximum_record_age");
@@ -720,14 +697,14 @@ mapping_spec read_mapping(const json& v, const source_spec& src) {
     }
     m.retry.bisect_on_error = r.boolean("bisect_batch_on_function_error").value_or(false);
     library_check([&] { m.retry.validate(); },
-                  {{"max_attempts", "mapping.maximum_retry_attempts"}, {"max_record_age", "mapping.maximum_record_age"}});
+                  {{"max_attempts", "mapping.maximum_retry_attempts"}, {"max_record_age", "mapping.maximum_record_age"}}, "mapping");
     const auto pos = r.choice<bool>("starting_position", {{"TRIM_HORIZON", false}, {"LATEST", true}});
     if (pos.value_or(false)) m.start = esm::starting_position::latest();
     m.tumbling_window.size = r.dur("tumbling_window").value_or(0s);
-    library_check([&] { m.tumbling_window.validate(); }, {{"tumbling_window", "mapping.tumbling_window"}});
+    library_check([&] { m.tumbling_window.validate(); }, {{"tumbling_window", "mapping.tumbling_window"}}, "mapping");
     m.on_failure_destination = r.boolean("on_failure_destination").value_or(false);
     if (const auto d = r.dur("throttle_backoff")) m.throttle = esm::throttle_backoff{esm::backoff{*d, *d}}; // flat
-    library_check([&] { m.throttle.validate(); }, {{"throttle_backoff", "mapping.throttle_backoff"}});
+    library_check([&] { m.throttle.validate(); }, {{"throttle_backoff", "mapping.throttle_backoff"}}, "mapping");
   } else {
     if (r.has("scaling") && r.at("scaling").is_number_integer() &&
         (r.at("scaling").get<long long>() == 2022 || r.at("scaling").get<long long>() == 2023)) {
@@ -738,14 +715,14 @@ mapping_spec read_mapping(const json& v, const source_spec& src) {
     const auto cap = r.integer<int>("maximum_concurrency");
     std::visit([&](auto& p) { p.maximum_concurrency = cap; }, m.scaling);
     library_check([&] { std::visit([&](const auto& p) { p.validate(kind); }, m.scaling); },
-                  {{"maximum_concurrency", "mapping.maximum_concurrency"}});
+                  {{"maximum_concurrency", "mapping.maximum_concurrency"}}, "mapping");
     if (r.has("visibility_backoff")) {
       object_reader b{r.at("visibility_backoff"), r.sub("visibility_backoff"), {"base", "maximum"}};
       esm::exponential_backoff_visibility vb;
       vb.base = b.dur("base").value_or(vb.base);
       vb.maximum = b.dur("maximum").value_or(std::max(vb.maximum, vb.base));
       library_check([&] { vb.validate(); },
-                    {{"base", "mapping.visibility_backoff.base"}, {"maximum", "mapping.visibility_backoff.maximum"}});
+                    {{"base", "mapping.visibility_backoff.base"}, {"maximum", "mapping.visibility_backoff.maximum"}}, "mapping.visibility_backoff");
       m.visibility_backoff = vb;
     }
   }
@@ -837,6 +814,7 @@ scenario parse_scenario(const json& doc, const std::filesystem::path& base_dir) 
     s.producers.push_back(read_producer(ps[i], fmt::format("producers.{}", i), s.source, s.run_length, base_dir, i));
   }
   s.function = r.has("function") ? read_function(r.at("function")) : read_function(json::object());
+  check_with_library(s.source, s.function);
   s.mapping = r.has("mapping") ? read_mapping(r.at("mapping"), s.source) : read_mapping(json::object(), s.source);
   if (r.has("goals")) {
     const json& gs = r.at("goals");

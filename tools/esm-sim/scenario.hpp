@@ -10,15 +10,18 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <initializer_list>
 #include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <variant>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include <esm/core/error.hpp>
 #include <esm/core/time.hpp>
 #include <esm/filter/criteria.hpp>
 #include <esm/policies/batching.hpp>
@@ -48,6 +51,31 @@ private:
   std::string path_;
   std::string problem_;
 };
+
+/// Runs a validation of the library's (a policy's `validate()`, a source's or function's
+/// constructor); its `esm::config_error` names the parameter, which `paths` maps to the scenario's
+/// key (an exact name, or a prefix before a `.`), and becomes a `scenario_error` at that path with
+/// the library's allowed range: `mapping.batch_size: must be in [1, 10000] for ..., got 20000`.
+/// An unmapped parameter is reported at `fallback`.
+template <class F>
+void library_check(F&& validate, std::initializer_list<std::pair<std::string_view, std::string_view>> paths,
+                   std::string_view fallback) {
+  try {
+    validate();
+  } catch (const esm::config_error& e) {
+    const std::string& p = e.parameter();
+    std::string path{fallback};
+    for (const auto& [name, key] : paths) {
+      if (p == name || (p.size() > name.size() && p.compare(0, name.size(), name) == 0 && p[name.size()] == '.')) {
+        path = key;
+        break;
+      }
+    }
+    std::string problem = e.what();
+    if (problem.compare(0, p.size() + 1, p + " ") == 0) problem.erase(0, p.size() + 1); // "must be ..., got ..."
+    throw scenario_error(path, problem);
+  }
+}
 
 /// The kind of source.
 enum class source_type { kinesis, dynamodb, sqs, sqs_fifo };

@@ -176,18 +176,43 @@ TEST_CASE("values outside AWS's ranges are rejected with the allowed range", "[e
   CHECK(parse_scenario(with(minimal("sqs"), "mapping.maximum_concurrency=1000")).mapping.maximum_concurrency() == 1000);
   CHECK(parse_scenario(with(minimal("sqs"), "mapping.scaling=\"2022\"")).mapping.scaling_2022());
   CHECK(error(with(minimal("sqs"), "source.visibility_timeout=\"13h\"")) ==
-        "source.visibility_timeout: \"13h\" is outside the allowed range [0s, 12h] in whole seconds");
+        "source.visibility_timeout: must be in [0s, 43200s] for sqs_queue 'queue', got 46800s");
   CHECK(error(with(minimal("sqs"), "source.dead_letter_queue.max_receive_count=0")) ==
-        "source.dead_letter_queue.max_receive_count: 0 is outside the allowed range [1, 1000]");
+        "source.dead_letter_queue.max_receive_count: must be in [1, 1000] for sqs_queue 'queue', got 0");
   CHECK(error(with(minimal(), "function.timeout=\"901s\"")) ==
-        "function.timeout: \"901s\" is outside the allowed range [1s, 15min] in whole seconds");
+        "function.timeout: must be in [1s, 900s] for function 'consumer', got 901s");
   CHECK(error(with(minimal(), "function.reserved_concurrency=901")) ==
-        "function.reserved_concurrency: 901 is outside the allowed range [0, 900] (account_concurrency − 100)");
+        "function.reserved_concurrency: must be in [0, 900] for function 'consumer' "
+          "(account limit 1000, 100 kept unreserved, 0 reserved by other functions), got 901");
   CHECK(error(with(minimal(), "function.error_rate=1.5")) == "function.error_rate: 1.5 is outside the allowed range [0, 1]");
   CHECK(error(with(minimal(), "producers.0.rate=0")) == "producers.0.rate: 0 is outside the allowed range (0, 10000000]");
   CHECK(error(with(minimal("dynamodb"), "source.retention=\"48h\"")) ==
-        "source.retention: \"48h\" is outside the allowed range [24h, 24h] (DynamoDB Streams keep records 24h; or \"until_consumed\")");
-  CHECK(error(with(minimal(), "source.shards=0")) == "source.shards: 0 is outside the allowed range [1, 100000]");
+        "source.retention: must be 86400s (24 h, fixed by DynamoDB Streams) or until_consumed() "
+          "for dynamodb_stream 'table', got 172800s");
+  CHECK(error(with(minimal(), "source.shards=0")) == "source.shards: must be in [1, 100000] for kinesis_stream 'stream', got 0");
+  CHECK(error(with(minimal("dynamodb"), "source.partitions=1001")) ==
+        "source.partitions: must be in [1, 1000] for dynamodb_stream 'table', got 1001");
+  CHECK(error(with(minimal("dynamodb"), "source.rollover=\"30s\"")) ==
+        "source.rollover: must be in [60s, 86400s] for dynamodb_stream 'table', got 30s");
+  CHECK(error(with(minimal("sqs"), "source.retention=\"59s\"")) ==
+        "source.retention: must be in [60s, 1209600s] for sqs_queue 'queue', got 59s");
+  CHECK(error(with(minimal("sqs"), "source.delay=\"0.5s\"")) ==
+        "source.delay: must be a whole number of seconds in [0s, 900s] for sqs_queue 'queue', got 500ms");
+  CHECK(error(with(minimal("sqs"), "source.at_least_once={\"duplicate_probability\": 1.5}")) ==
+        "source.at_least_once.duplicate_probability: must be in [0, 1] for sqs_queue 'queue', got 1.5");
+  CHECK(error(with(minimal(), "function.memory_mb=127")) ==
+        "function.memory_mb: must be in [128, 10240] for function 'consumer', got 127");
+  CHECK(error(with(minimal(), "function.name=\"bad name\"")) ==
+        "function.name: must be 1-64 characters of [a-zA-Z0-9-_] for function, got 'bad name'");
+  CHECK(error(with(minimal(), "function.account_concurrency=0")) ==
+        "function.account_concurrency: must be in [1, 1000000] for account, got 0");
+  for (const char* ok : {"source.retention=\"8760h\"", "function.timeout=\"900s\"", "function.memory_mb=10240",
+                         "function.reserved_concurrency=900"}) {
+    CAPTURE(ok);
+    CHECK_NOTHROW(parse_scenario(with(minimal(), ok)));
+  }
+  CHECK_NOTHROW(parse_scenario(with(minimal("sqs"), "source.visibility_timeout=\"12h\"")));
+  CHECK_NOTHROW(parse_scenario(with(minimal("dynamodb"), "source.partitions=1000")));
   CHECK(error(with(minimal("dynamodb"), "producers.0.record_bytes=409601")) ==
         "producers.0.record_bytes: 409601 is outside the allowed range [1, 409600] for dynamodb sources");
   CHECK(error(with(minimal(), "producers.0.record_bytes=1048576")) ==
@@ -212,7 +237,7 @@ TEST_CASE("settings of another source or another kind are rejected", "[esm-sim][
         "mapping.maximum_batching_window: must be at least 1s when batch_size is above 10 for a sqs_queue event "
         "source mapping, got 0s");
   CHECK(error(with(minimal("sqs_fifo"), "source.name=\"orders\"")) ==
-        "source.name: \"orders\": a FIFO queue's name ends in \".fifo\"");
+        "source.name: must be 1-80 characters of [a-zA-Z0-9-_] ending in .fifo for sqs_fifo_queue, got 'orders'");
   CHECK(error(with(minimal(), "source.type=\"kafka\"")) ==
         "source.type: \"kafka\" is not one of \"kinesis\", \"dynamodb\", \"sqs\", \"sqs_fifo\"");
 }
