@@ -20,19 +20,17 @@
 /// ```
 
 #include <algorithm>
+#include <array>
 #include <chrono>
-#include <cmath>
 #include <concepts>
 #include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <optional>
 #include <span>
 #include <string>
 #include <string_view>
 #include <type_traits>
-#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -44,74 +42,35 @@
 #include <esm/core/trace.hpp>
 #include <esm/detail/chunked_vector.hpp>
 #include <esm/detail/ring.hpp>
-#include <esm/detail/sha256.hpp>
 #include <esm/detail/uuid.hpp>
+#include <esm/sources/detail/sqs_fifo_delivery.hpp>
+#include <esm/sources/detail/sqs_slot.hpp>
+#include <esm/sources/detail/sqs_standard_delivery.hpp>
+#include <esm/sources/detail/sqs_visibility_clock.hpp>
+#include <esm/sources/detail/sqs_waiters.hpp>
+#include <esm/sources/sqs_config.hpp>
 #include <esm/sources/sqs_message.hpp>
 
 namespace esm {
 
-/// At-least-once delivery and best-effort ordering of a standard queue (spec §8), off by
-/// default so a test opts in to check that its handler is idempotent and order-independent.
-struct at_least_once {
-  /// Probability that a receipt is followed by a duplicate delivery of the same message (it is
-  /// left receivable once more while in flight). Range [0, 1]. Default 0.
-  double duplicate_rate = 0.0;
-  /// Probability that a receive takes a message from among the 16 oldest visible ones instead
-  /// of the oldest. Range [0, 1]. Default 0.
-  double reorder_rate = 0.0;
-};
-
-/// Settings of a standard queue (`CreateQueue` attributes).
-struct sqs_queue_config {
-  /// `QueueName`: 1–80 characters of `a-z A-Z 0-9 - _` (a FIFO queue's ends in `.fifo`). Default `queue`.
-  std::string name = "queue";
-  /// `VisibilityTimeout`: whole seconds in [0s, 12h]. Default 30 s.
-  duration visibility_timeout = std::chrono::seconds{30};
-  /// `DelaySeconds`: whole seconds in [0s, 900s]. Default 0.
-  duration delay = duration::zero();
-  /// `MessageRetentionPeriod`: whole seconds in [60s, 14 days]. Default 4 days.
-  duration retention = std::chrono::hours{24 * 4};
-  /// `MaximumMessageSize`, bytes: [1024, 1048576]. Default 1 MiB (256 KiB before 2025).
-  std::size_t maximum_message_size = 1'048'576;
-  /// `ReceiveMessageWaitTimeSeconds`: the default long-poll wait of `receive_async`, whole
-  /// seconds in [0s, 20s]. Default 0.
-  duration receive_wait = duration::zero();
-  /// At-least-once model (duplicates, reordering). Default off. Standard queues only.
-  at_least_once delivery{};
-};
-
-/// Settings of a FIFO queue: those of a standard queue, except the at-least-once model (a FIFO
-/// queue delivers exactly once, in order), plus content-based deduplication. An aggregate, so
-/// `{.name = "orders.fifo", .content_based_deduplication = true}` works.
-struct sqs_fifo_queue_config {
-  /// `QueueName`: 1–80 characters of `a-z A-Z 0-9 - _`, ending in `.fifo`. Default `queue.fifo`.
-  std::string name = "queue.fifo";
-  /// `VisibilityTimeout`: whole seconds in [0s, 12h]. Default 30 s.
-  duration visibility_timeout = std::chrono::seconds{30};
-  /// `DelaySeconds` (queue-level only on FIFO queues): whole seconds in [0s, 900s]. Default 0.
-  duration delay = duration::zero();
-  /// `MessageRetentionPeriod`: whole seconds in [60s, 14 days]. Default 4 days.
-  duration retention = std::chrono::hours{24 * 4};
-  /// `MaximumMessageSize`, bytes: [1024, 1048576]. Default 1 MiB.
-  std::size_t maximum_message_size = 1'048'576;
-  /// `ReceiveMessageWaitTimeSeconds`: default long-poll wait of `receive_async`, whole seconds in
-  /// [0s, 20s]. Default 0.
-  duration receive_wait = duration::zero();
-  /// `ContentBasedDeduplication`: a send without a deduplication id uses the SHA-256 of the
-  /// body. Default false.
-  bool content_based_deduplication = false;
-};
-
 /// An SQS queue of messages carrying `Body`; `Fifo` selects a FIFO queue. Use the aliases
 /// `esm::sqs_queue<Body>` and `esm::sqs_fifo_queue<Body>`. Not thread-safe; not copyable.
+///
+/// Composed of its storage (slots, the order ring, retention, the redrive policy), a visibility
+/// clock (`detail::sqs_visibility_clock`), the long polls (`detail::sqs_waiters`) and a delivery
+/// discipline — `detail::sqs_standard_delivery` or `detail::sqs_fifo_delivery` — which owns what
+/// differs between the two kinds: ready queue and at-least-once model, or message groups,
+/// deduplication window and the ordered scan.
 template <class Body, bool Fifo>
 class basic_sqs_queue {
+  using delivery_type = std::conditional_t<Fifo, detail::sqs_fifo_delivery, detail::sqs_standard_delivery>;
+
 public:
-  using body_type = Body;                                                                ///< the message body type
-  using message_type = sqs_message<Body>;                                                ///< what the queue stores
-  using config_type = std::conditional_t<Fifo, sqs_fifo_queue_config, sqs_queue_config>; ///< settings
-  static constexpr source_kind kind = Fifo ? source_kind::sqs_fifo : source_kind::sqs_standard; ///< for policies
-  static constexpr bool is_fifo = Fifo;                                                         ///< a FIFO queue
+  using body_type = Body;                                        ///< the message body type
+  using message_type = sqs_message<Body>;                        ///< what the queue stores
+  using config_type = typename delivery_type::config_type;      ///< settings
+  static constexpr source_kind kind = delivery_type::kind;       ///< for policies
+  static constexpr bool is_fifo = Fifo;                          ///< a FIFO queue
 
   static_assert(std::is_default_constructible_v<Body> && std::is_move_constructible_v<Body> &&
                     std::is_move_assignable_v<Body>,
@@ -119,21 +78,21 @@ public:
 
   /// In-flight messages at most (received, not deleted, not visible again): about 120,000 for
   /// a standard queue, 20,000 for a FIFO queue; beyond it a receive returns nothing.
-  static constexpr std::size_t in_flight_limit = Fifo ? 20'000 : 120'000;
+  static constexpr std::size_t in_flight_limit = delivery_type::in_flight_limit;
   /// Messages per `ReceiveMessage` at most.
   static constexpr int max_receive = 10;
   /// Longest long-poll wait (`WaitTimeSeconds`).
   static constexpr duration max_wait = std::chrono::seconds{20};
   /// FIFO: how long a deduplication id is remembered.
-  static constexpr duration deduplication_interval = std::chrono::minutes{5};
+  static constexpr duration deduplication_interval = detail::sqs_dedup_window::interval;
   /// FIFO: how many messages a receive looks through for available message groups.
-  static constexpr std::size_t fifo_scan_limit = 20'000;
+  static constexpr std::size_t fifo_scan_limit = detail::sqs_fifo_delivery::scan_limit;
   /// Message attributes per message at most.
   static constexpr std::size_t max_attributes = 10;
 
   /// A queue on `sim`. Throws `config_error` for a setting outside AWS's range.
   basic_sqs_queue(simulation& sim, config_type cfg)
-      : sim_(sim), cfg_(std::move(cfg)), component_(std::string{Fifo ? "sqs_fifo/" : "sqs/"} + cfg_.name),
+      : sim_(sim), cfg_(std::move(cfg)), component_(std::string{delivery_type::component_prefix} + cfg_.name),
         rng_(sim_.rng(component_)) {
     validate();
     // The queue's tag (in receipt handles) and the salt of its message ids, from the seed.
@@ -149,9 +108,8 @@ public:
   basic_sqs_queue(const basic_sqs_queue&) = delete;
   basic_sqs_queue& operator=(const basic_sqs_queue&) = delete;
   ~basic_sqs_queue() {
-    sim_.cancel(vis_timer_);
-    sim_.cancel(waiter_pass_);
-    for (auto& w : waiters_) sim_.cancel(w.timer);
+    clock_.disarm(sim_);
+    waiters_.cancel_all(sim_);
   }
 
   /// The settings.
@@ -205,50 +163,21 @@ public:
   /// [0s, 900s] (or any per-message delay on a FIFO queue), or, on a FIFO queue, lacks a group id
   /// (1–128 characters) or a deduplication id without content-based deduplication.
   send_result send(Body body, send_options opts = {}) {
-    const std::size_t bytes = check_message(body, opts);
+    check_message(body, opts);
     duration delay = cfg_.delay;
     if (opts.delay) {
-      if constexpr (Fifo) {
-        throw input_error(queue_text() +
-                          ": a per-message delay is not supported on FIFO queues; set the queue's delay");
+      if (!delivery_type::per_message_delay) {
+        throw input_error(where() + ": a per-message delay is not supported on FIFO queues; set the queue's delay");
       }
       delay = *opts.delay;
       if (delay < duration::zero() || delay > std::chrono::seconds{900} ||
           delay % std::chrono::seconds{1} != duration::zero()) {
-        throw input_error(queue_text() + ": delay must be a whole number of seconds in [0s, 900s], got " +
+        throw input_error(where() + ": delay must be a whole number of seconds in [0s, 900s], got " +
                           esm::to_string(delay));
       }
     }
-    (void)bytes;
     std::string dedup;
-    if constexpr (Fifo) {
-      if (opts.group_id.empty() || opts.group_id.size() > 128) {
-        throw input_error(queue_text() + ": a FIFO message needs a group id of 1-128 characters, got " +
-                          std::to_string(opts.group_id.size()));
-      }
-      if (opts.deduplication_id) {
-        if (opts.deduplication_id->empty() || opts.deduplication_id->size() > 128) {
-          throw input_error(queue_text() + ": a deduplication id must be 1-128 characters, got " +
-                            std::to_string(opts.deduplication_id->size()));
-        }
-        dedup = *opts.deduplication_id;
-      } else if (cfg_.content_based_deduplication) {
-        dedup = detail::to_hex(detail::sha256(body_bytes(body)));
-      } else {
-        throw input_error(queue_text() +
-                          ": a FIFO send needs a deduplication id when content-based deduplication is off");
-      }
-      purge_deduplication();
-      if (const auto it = dedup_.find(dedup); it != dedup_.end()) {
-        ++metrics_.deduplicated;
-        trace("deduplicated", {{"deduplication_id", std::string_view{dedup}}});
-        return {it->second.message_id, it->second.sequence, true};
-      }
-    } else {
-      if (opts.deduplication_id) {
-        throw input_error(queue_text() + ": a deduplication id is only valid on FIFO queues");
-      }
-    }
+    if (auto answered = delivery_.admit(*this, body, opts, dedup)) return *answered;
     trim();
     const std::uint32_t i = allocate_slot();
     slot& s = slots_[i];
@@ -261,15 +190,7 @@ public:
     m.sequence = ++sequence_;
     m.receipt = receipt_handle{tag_, i, s.generation, 0};
     make_message_id(m.sequence, m.id_chars);
-    if constexpr (Fifo) {
-      m.group_id = std::move(opts.group_id);
-      m.deduplication_id = dedup;
-      s.group = group_of(m.group_id);
-      dedup_.emplace(dedup, dedup_entry{message_id_text{m.id_chars}, m.sequence});
-      dedup_expiry_.push_back({sim_.now() + deduplication_interval, std::move(dedup)});
-    } else {
-      m.group_id = std::move(opts.group_id);
-    }
+    delivery_.on_stored(s, opts, std::move(dedup), sim_.now());
     s.enqueued = sim_.now();
     ++metrics_.sent;
     order_.push_back({i, m.sequence});
@@ -308,11 +229,9 @@ public:
     check_receive(max, opts);
     const duration w = wait.value_or(cfg_.receive_wait);
     if (w < duration::zero() || w > max_wait) {
-      throw input_error(queue_text() + ": wait must be in [0s, 20s], got " + esm::to_string(w));
+      throw input_error(where() + ": wait must be in [0s, 20s], got " + esm::to_string(w));
     }
-    const std::uint64_t id = ++waiter_serial_;
-    waiters_.push_back({id, max, opts, std::move(done), {}});
-    waiters_.back().timer = sim_.schedule_after(w, [this, id] { serve_waiter(id, true); });
+    waiters_.add(sim_, max, opts, std::move(done), w, [this](std::uint64_t id, bool timed_out) { serve_waiter(id, timed_out); });
     if (receivable_now()) schedule_waiters();
   }
 
@@ -330,12 +249,7 @@ public:
       return 0;
     }
     const duration vis = visibility.value_or(cfg_.visibility_timeout);
-    std::size_t got = 0;
-    if constexpr (Fifo) {
-      got = receive_fifo(out, static_cast<std::size_t>(max), vis);
-    } else {
-      got = receive_standard(out, static_cast<std::size_t>(max), vis);
-    }
+    const std::size_t got = delivery_.receive(*this, out, static_cast<std::size_t>(max), vis);
     if (got == 0) ++metrics_.empty_receives;
     return got;
   }
@@ -355,9 +269,9 @@ public:
   /// SQS's delete is idempotent. Throws `input_error` for a malformed handle, one of another queue,
   /// or a stale one (the message is still stored but was received again since).
   void delete_message(receipt_handle r) {
-    if (r.queue_tag != tag_) throw input_error(queue_text() + ": receipt handle of another queue: " + r.text());
+    if (r.queue_tag != tag_) throw input_error(where() + ": receipt handle of another queue: " + r.text());
     if (try_delete(r) == delete_status::stale_handle) {
-      throw input_error(queue_text() + ": stale receipt handle " + r.text() +
+      throw input_error(where() + ": stale receipt handle " + r.text() +
                         " (the message was received again since)");
     }
   }
@@ -384,7 +298,7 @@ public:
   void change_visibility(receipt_handle r, duration timeout) {
     check_visibility(timeout);
     if (!try_change_visibility(r, timeout)) {
-      throw input_error(queue_text() + ": receipt handle " + r.text() + " does not name an in-flight message");
+      throw input_error(where() + ": receipt handle " + r.text() + " does not name an in-flight message");
     }
   }
   /// Changes visibility by the text of a receipt handle.
@@ -413,27 +327,11 @@ public:
   /// queue, one of them heads an unlocked group). Cheap upper bound for standard queues.
   [[nodiscard]] bool receivable_now() {
     release_due(sim_.now());
-    if constexpr (Fifo) {
-      return available_groups_ > 0;
-    } else {
-      while (!ready_.empty()) { // drop entries made stale by deletes and expiry
-        const ready_entry e = ready_.front();
-        const slot& s = slots_[e.slot];
-        if (s.epoch == e.epoch && (s.state == slot_state::visible || s.ghost)) return true;
-        ready_.pop_front();
-      }
-      return false;
-    }
+    return delivery_.receivable(*this);
   }
   /// FIFO: message groups with a stored message and none in flight ("active" groups a poller can
   /// receive from). Standard queues: visible messages.
-  [[nodiscard]] std::size_t available_groups() const noexcept {
-    if constexpr (Fifo) {
-      return available_groups_;
-    } else {
-      return visible_;
-    }
-  }
+  [[nodiscard]] std::size_t available_groups() const noexcept { return delivery_.available(*this); }
 
   /// Moves a message received from a source queue's redrive into this queue (keeps its id,
   /// body, attributes, sent time and receive count). Used by the source queue.
@@ -446,7 +344,7 @@ public:
     s.msg.sequence = seq;
     s.msg.receipt = receipt_handle{tag_, i, s.generation, 0};
     s.enqueued = sim_.now(); // retention in the DLQ counts from the move (FIFO resets it; see fidelity.md)
-    if constexpr (Fifo) s.group = group_of(s.msg.group_id);
+    delivery_.on_redriven(s);
     ++metrics_.redriven_in;
     order_.push_back({i, seq});
     trace_message("redriven_in", s);
@@ -455,56 +353,17 @@ public:
   }
 
 private:
-  enum class slot_state : std::uint8_t { free, visible, delayed, in_flight };
-  static constexpr std::uint32_t npos = 0xffffffffU;
+  friend detail::sqs_standard_delivery;
+  friend detail::sqs_fifo_delivery;
+  using slot_state = detail::sqs_slot_state;
+  using slot = detail::sqs_slot<Body>;
+  static constexpr std::uint32_t npos = detail::sqs_no_slot;
 
-  struct slot {
-    message_type msg;
-    time_point enqueued{};
-    std::uint32_t generation = 0;    // messages stored here before the current one (receipts name it)
-    std::uint32_t expiry_serial = 0; // bumped when the slot's expiry entries become invalid
-    std::uint32_t epoch = 0;         // bumped when ready-queue entries of the slot become invalid
-    std::uint32_t group = 0;
-    std::uint32_t next_free = npos;
-    slot_state state = slot_state::free;
-    bool ghost = false; // a duplicate delivery is pending (standard, at-least-once model)
-  };
-  // When a delayed or in-flight message turns visible. Valid while the slot's expiry_serial
-  // matches; stale entries are dropped lazily (a delete costs nothing here).
-  struct expiry_entry {
-    time_point at;
-    std::uint64_t sequence; // tie-break: sending order
-    std::uint32_t slot;
-    std::uint32_t serial;
-  };
-  struct ready_entry {
-    std::uint32_t slot;
-    std::uint32_t epoch;
-  };
+  // An entry of the order ring: a stored message, by slot and sequence (a dead entry's slot
+  // holds another message, or none).
   struct order_entry {
     std::uint32_t slot;
     std::uint64_t sequence;
-  };
-  struct group_state {
-    std::uint32_t in_flight = 0;  // messages of the group in flight
-    std::uint32_t visible = 0;    // messages of the group visible
-    std::uint64_t taken_in = 0;   // the receive that last took from it
-    std::uint64_t blocked_in = 0; // the receive whose scan passed a message of it that it could not take
-  };
-  struct dedup_entry {
-    message_id_text message_id;
-    std::uint64_t sequence;
-  };
-  struct dedup_expiry {
-    time_point at;
-    std::string key;
-  };
-  struct waiter {
-    std::uint64_t id;
-    int max;
-    receive_options opts;
-    std::function<void(std::vector<message_type>)> done;
-    timer_id timer;
   };
 
   static config_type named(std::string name) {
@@ -513,20 +372,18 @@ private:
     return c;
   }
   std::string where() const { return std::string{to_string(kind)} + " '" + cfg_.name + "'"; }
-  std::string queue_text() const { return where(); }
 
   void validate() const {
     const auto& n = cfg_.name;
-    const std::string_view base = Fifo && n.size() > 5 && n.ends_with(".fifo")
-                                      ? std::string_view{n}.substr(0, n.size() - 5)
+    constexpr std::string_view suffix = delivery_type::name_suffix;
+    const std::string_view base = n.size() > suffix.size() && n.ends_with(suffix)
+                                      ? std::string_view{n}.substr(0, n.size() - suffix.size())
                                       : std::string_view{n};
     const bool chars_ok = !base.empty() && std::all_of(base.begin(), base.end(), [](char c) {
       return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
     });
-    if (!chars_ok || n.size() > 80 || (Fifo && !n.ends_with(".fifo"))) {
-      throw config_error("name",
-                         Fifo ? "1-80 characters of [a-zA-Z0-9-_] ending in .fifo" : "1-80 characters of [a-zA-Z0-9-_]",
-                         "'" + n + "'", to_string(kind));
+    if (!chars_ok || n.size() > 80 || !n.ends_with(suffix)) {
+      throw config_error("name", delivery_type::name_rule, "'" + n + "'", to_string(kind));
     }
     using std::chrono::seconds;
     check_seconds("visibility_timeout", cfg_.visibility_timeout, seconds{0}, std::chrono::hours{12});
@@ -534,14 +391,7 @@ private:
     check_seconds("retention", cfg_.retention, seconds{60}, std::chrono::hours{24 * 14});
     check_seconds("receive_wait", cfg_.receive_wait, seconds{0}, seconds{20});
     detail::check_range<std::size_t>("maximum_message_size", cfg_.maximum_message_size, 1024, 1'048'576, where());
-    if constexpr (!Fifo) validate_delivery();
-  }
-  void validate_delivery() const {
-    for (const auto& [what, rate] : {std::pair{"delivery.duplicate_rate", cfg_.delivery.duplicate_rate},
-                                     std::pair{"delivery.reorder_rate", cfg_.delivery.reorder_rate}}) {
-      if (std::isnan(rate)) throw config_error(what, "[0, 1]", "nan", where()); // NaN passes check_range
-      detail::check_range(what, rate, 0.0, 1.0, where());
-    }
+    delivery_type::validate(cfg_, where());
   }
   void check_seconds(const char* what, duration v, duration lo, duration hi) const {
     detail::check_range<duration>(what, v, lo, hi, where());
@@ -552,53 +402,36 @@ private:
   }
   void check_visibility(duration v) const {
     if (v < duration::zero() || v > std::chrono::hours{12}) {
-      throw input_error(queue_text() + ": visibility timeout must be in [0s, 12h], got " + esm::to_string(v));
+      throw input_error(where() + ": visibility timeout must be in [0s, 12h], got " + esm::to_string(v));
     }
   }
   void check_receive(int max, const receive_options& opts) const {
     if (max < 1 || max > max_receive) {
-      throw input_error(queue_text() + ": a receive takes 1-10 messages, got " + std::to_string(max));
+      throw input_error(where() + ": a receive takes 1-10 messages, got " + std::to_string(max));
     }
     if (opts.visibility_timeout) check_visibility(*opts.visibility_timeout);
   }
   receipt_handle parse_handle(std::string_view text) const {
     const auto r = receipt_handle::parse(text);
-    if (!r) throw input_error(queue_text() + ": malformed receipt handle '" + std::string{text} + "'");
+    if (!r) throw input_error(where() + ": malformed receipt handle '" + std::string{text} + "'");
     return *r;
-  }
-
-  static std::string_view body_bytes(const Body& b) {
-    if constexpr (std::is_convertible_v<const Body&, std::string_view>) {
-      return std::string_view{b};
-    } else if constexpr (requires {
-                           b.data();
-                           b.size();
-                           requires sizeof(*b.data()) == 1;
-                         }) {
-      return std::string_view{reinterpret_cast<const char*>(b.data()), b.size()};
-    } else {
-      static_assert(std::is_trivially_copyable_v<Body>,
-                    "content-based deduplication hashes the body's bytes: use a byte container or a trivially "
-                    "copyable body, or give deduplication ids");
-      return std::string_view{reinterpret_cast<const char*>(&b), sizeof(Body)};
-    }
   }
 
   std::size_t check_message(const Body& body, const send_options& opts) const {
     if (opts.attributes.size() > max_attributes) {
-      throw input_error(queue_text() + ": a message has at most 10 attributes, got " +
+      throw input_error(where() + ": a message has at most 10 attributes, got " +
                         std::to_string(opts.attributes.size()));
     }
     std::size_t bytes = payload_traits<Body>::size(body);
     for (const auto& a : opts.attributes) {
       if (a.name.empty() || a.name.size() > 256) {
-        throw input_error(queue_text() + ": an attribute name must be 1-256 characters, got " +
+        throw input_error(where() + ": an attribute name must be 1-256 characters, got " +
                           std::to_string(a.name.size()));
       }
       bytes += a.bytes();
     }
     if (bytes > cfg_.maximum_message_size) {
-      throw input_error(queue_text() + ": message of " + std::to_string(bytes) + " bytes exceeds the maximum size of " +
+      throw input_error(where() + ": message of " + std::to_string(bytes) + " bytes exceeds the maximum size of " +
                         std::to_string(cfg_.maximum_message_size) + " bytes");
     }
     return bytes;
@@ -643,20 +476,7 @@ private:
     if (auto* c = count(from)) --*c;
     if (auto* c = count(to)) ++*c;
     s.state = to;
-    if constexpr (Fifo) {
-      group_state& g = groups_[s.group];
-      const bool was = group_available(g);
-      if (from == slot_state::in_flight) --g.in_flight;
-      if (to == slot_state::in_flight) ++g.in_flight;
-      if (from == slot_state::visible) --g.visible;
-      if (to == slot_state::visible) ++g.visible;
-      const bool is = group_available(g);
-      if (is && !was) ++available_groups_;
-      if (!is && was) --available_groups_;
-      return is && !was;
-    } else {
-      return false;
-    }
+    return delivery_.on_transition(s.group, from, to);
   }
 
   // Removes a stored message (deleted, expired or redriven) and frees its slot.
@@ -666,7 +486,7 @@ private:
     const bool had_expiry = s.state == slot_state::in_flight || s.state == slot_state::delayed;
     ++s.expiry_serial;
     const bool unlocked = set_state(i, slot_state::free);
-    if constexpr (Fifo) ++order_dead_;
+    delivery_.on_removed();
     ++s.generation; // every receipt of the removed message now names a message that is gone
     s.msg.body = Body{};
     s.msg.attributes.clear();
@@ -685,7 +505,7 @@ private:
     s.ghost = false;
     ++s.expiry_serial;
     ++s.epoch;
-    if constexpr (!Fifo) ready_.push_back({i, s.epoch});
+    delivery_.on_visible(i, s.epoch);
   }
 
   // --- receive paths --------------------------------------------------------------------------
@@ -720,110 +540,6 @@ private:
 
   bool expired(const slot& s, time_point now) const noexcept { return now - s.enqueued >= cfg_.retention; }
 
-  std::size_t receive_standard(std::vector<receipt_handle>& out, std::size_t max, duration vis) {
-    const time_point now = sim_.now();
-    std::size_t got = 0;
-    std::size_t deferred = 0; // duplicates scheduled by this call: at the back, for a later receive
-    while (got < max && ready_.size() > deferred) {
-      const std::size_t candidates = ready_.size() - deferred;
-      if (cfg_.delivery.reorder_rate > 0 && candidates > 1 && rng_.bernoulli(cfg_.delivery.reorder_rate)) {
-        const auto k = static_cast<std::size_t>(
-            rng_.uniform_int(1, static_cast<std::int64_t>(std::min<std::size_t>(candidates, 16)) - 1));
-        std::swap(ready_[0], ready_[k]);
-      }
-      const ready_entry e = ready_.front();
-      ready_.pop_front();
-      slot& s = slots_[e.slot];
-      if (s.epoch != e.epoch) continue; // deleted, expired or re-queued since
-      bool duplicate = false;
-      if (s.state == slot_state::visible) {
-        if (expired(s, now)) {
-          expire(e.slot);
-          continue;
-        }
-        if (redrive_if_due(e.slot)) continue;
-      } else if (!(s.state == slot_state::in_flight && s.ghost)) {
-        continue;
-      } else if (dlq_ != nullptr && s.msg.receive_count >= max_receive_count_) {
-        s.ghost = false; // a duplicate would exceed maxReceiveCount: not delivered
-        continue;
-      } else {
-        ++metrics_.duplicate_deliveries;
-        duplicate = true;
-      }
-      deliver(e.slot, vis, out);
-      ++got;
-      // A receipt from the visible state may be followed by one duplicate (not a duplicate's).
-      if (!duplicate && cfg_.delivery.duplicate_rate > 0 && rng_.bernoulli(cfg_.delivery.duplicate_rate)) {
-        s.ghost = true; // delivered once more by a later receive, while still in flight (at-least-once)
-        ready_.push_back({e.slot, s.epoch});
-        ++deferred;
-      }
-    }
-    return got;
-  }
-
-  std::size_t receive_fifo(std::vector<receipt_handle>& out, std::size_t max, duration vis) {
-    const time_point now = sim_.now();
-    maybe_compact();
-    const std::uint64_t receive_id = ++receive_serial_;
-    std::size_t got = 0;
-    std::size_t scanned = 0;
-    // In sequence order, through the first 20,000 stored messages (spec §3.6): a message is taken
-    // when its group is not locked by another receive and no earlier message of its group was
-    // passed over in this scan, so each group is delivered in order.
-    if (available_groups_ == 0) return 0;
-    for (std::size_t k = 0; k < order_.size() && got < max && scanned < fifo_scan_limit; ++k) {
-      const order_entry e = order_[k];
-      slot& s = slots_[e.slot];
-      if (s.state == slot_state::free || s.msg.sequence != e.sequence) continue;
-      ++scanned;
-      group_state& g = groups_[s.group];
-      if (g.blocked_in == receive_id) continue;
-      if (g.in_flight > 0 && g.taken_in != receive_id) continue;
-      if (s.state != slot_state::visible) {
-        g.blocked_in = receive_id; // delayed (or in flight): later messages of the group wait
-        continue;
-      }
-      if (expired(s, now)) {
-        expire(e.slot);
-        continue;
-      }
-      if (redrive_if_due(e.slot)) continue; // redrive ends ordering for that message (spec §3.6)
-      g.taken_in = receive_id;
-      deliver(e.slot, vis, out);
-      ++got;
-    }
-    return got;
-  }
-
-  // --- FIFO groups ----------------------------------------------------------------------------
-  static bool group_available(const group_state& g) noexcept { return g.in_flight == 0 && g.visible > 0; }
-  std::uint32_t group_of(const std::string& id) {
-    const auto [it, inserted] = group_index_.try_emplace(id, static_cast<std::uint32_t>(groups_.size()));
-    if (inserted) groups_.emplace_back();
-    return it->second;
-  }
-  void purge_deduplication() {
-    const time_point now = sim_.now();
-    while (!dedup_expiry_.empty() && dedup_expiry_.front().at <= now) {
-      dedup_.erase(dedup_expiry_.front().key);
-      dedup_expiry_.pop_front();
-    }
-  }
-  // Drops dead entries of the order ring when they outnumber the live ones.
-  void maybe_compact() {
-    if (order_dead_ < 1024 || order_dead_ < size()) return;
-    detail::ring<order_entry> fresh;
-    for (std::size_t k = 0; k < order_.size(); ++k) {
-      const order_entry e = order_[k];
-      const slot& s = slots_[e.slot];
-      if (s.state != slot_state::free && s.msg.sequence == e.sequence) fresh.push_back(e);
-    }
-    order_ = std::move(fresh);
-    order_dead_ = 0;
-  }
-
   // --- retention ------------------------------------------------------------------------------
   void expire(std::uint32_t i) {
     ++metrics_.expired;
@@ -838,9 +554,7 @@ private:
       const slot& s = slots_[e.slot];
       if (s.state == slot_state::free || s.msg.sequence != e.sequence) {
         order_.pop_front();
-        if constexpr (Fifo) {
-          if (order_dead_ > 0) --order_dead_;
-        }
+        delivery_.on_dead_entry_dropped();
         continue;
       }
       if (!expired(s, now)) break;
@@ -848,95 +562,48 @@ private:
     }
   }
 
-  // --- visibility timer -----------------------------------------------------------------------
-  // Expiries with the queue's own visibility timeout arrive in time order: a ring holds them, and
-  // a delete leaves its entry to be dropped when it reaches the front. Other expiries (delays,
-  // change_visibility, a receive's own timeout) go to a heap ordered by (time, sequence).
-  static bool later(const expiry_entry& a, const expiry_entry& b) noexcept {
-    return a.at > b.at || (a.at == b.at && a.sequence > b.sequence);
-  }
-  bool valid(const expiry_entry& e) const noexcept {
-    const slot& s = slots_[e.slot];
-    return s.expiry_serial == e.serial && (s.state == slot_state::in_flight || s.state == slot_state::delayed);
+  // --- visibility clock ----------------------------------------------------------------------
+  // An expiry is valid while its slot's serial is unchanged and the message is still delayed or
+  // in flight.
+  [[nodiscard]] auto expiry_valid() const noexcept {
+    return [this](const detail::sqs_expiry& e) {
+      const slot& s = slots_[e.slot];
+      return s.expiry_serial == e.serial && (s.state == slot_state::in_flight || s.state == slot_state::delayed);
+    };
   }
   // The slot turns visible at `at` (any earlier expiry of it is void).
   void expire_at(std::uint32_t i, time_point at) {
     slot& s = slots_[i];
-    const expiry_entry e{at, s.msg.sequence, i, ++s.expiry_serial};
-    if (s.state == slot_state::in_flight && at - sim_.now() == cfg_.visibility_timeout &&
-        (expiry_ring_.empty() || expiry_ring_[expiry_ring_.size() - 1].at <= at)) {
-      expiry_ring_.push_back(e);
-    } else {
-      expiry_heap_.push_back(e);
-      std::push_heap(expiry_heap_.begin(), expiry_heap_.end(), later);
-    }
-    if (at < vis_timer_at_) arm(at);
-  }
-  void drop_stale() noexcept {
-    while (!expiry_ring_.empty() && !valid(expiry_ring_.front())) expiry_ring_.pop_front();
-    while (!expiry_heap_.empty() && !valid(expiry_heap_.front())) {
-      std::pop_heap(expiry_heap_.begin(), expiry_heap_.end(), later);
-      expiry_heap_.pop_back();
-    }
-  }
-  // The earliest valid expiry: 0 = none, 1 = the ring's front, 2 = the heap's top.
-  int earliest() noexcept {
-    drop_stale();
-    if (expiry_ring_.empty()) return expiry_heap_.empty() ? 0 : 2;
-    if (expiry_heap_.empty()) return 1;
-    return later(expiry_ring_.front(), expiry_heap_.front()) ? 2 : 1;
-  }
-  time_point earliest_time() noexcept {
-    switch (earliest()) {
-    case 1:
-      return expiry_ring_.front().at;
-    case 2:
-      return expiry_heap_.front().at;
-    default:
-      return time_point::max();
-    }
+    clock_.push({at, s.msg.sequence, i, ++s.expiry_serial},
+                s.state == slot_state::in_flight && at - sim_.now() == cfg_.visibility_timeout);
+    if (at < clock_.armed_at()) arm(at);
   }
   // Keeps one simulation event at the earliest expiry.
   void arm(time_point t) {
-    sim_.cancel(vis_timer_);
-    vis_timer_at_ = t;
-    if (t == time_point::max()) return;
-    vis_timer_ = sim_.schedule_at(t, [this] {
-      vis_timer_at_ = time_point::max();
-      release_due(sim_.now());
-    });
+    clock_.arm(sim_, t, [this] { release_due(sim_.now()); });
   }
   // After a removal: drop what became stale, and the timer when nothing is left to release.
   void settle_timer() {
-    if (vis_timer_at_ == time_point::max()) return;
-    const time_point t = earliest_time();
-    if (t == time_point::max()) arm(t);
+    if (clock_.armed_at() == time_point::max()) return;
+    if (clock_.earliest_time(expiry_valid()) == time_point::max()) clock_.disarm(sim_);
   }
 
   // Makes every delayed or in-flight message whose time has come visible; tells listeners.
   void release_due(time_point now) {
     bool any = false;
-    for (;;) {
-      const int which = earliest();
-      if (which == 0) break;
-      const expiry_entry e = which == 1 ? expiry_ring_.front() : expiry_heap_.front();
-      if (e.at > now) break;
-      if (which == 1) {
-        expiry_ring_.pop_front();
-      } else {
-        std::pop_heap(expiry_heap_.begin(), expiry_heap_.end(), later);
-        expiry_heap_.pop_back();
-      }
-      slot& s = slots_[e.slot];
+    const auto valid = expiry_valid();
+    while (const auto e = clock_.pop_due(now, valid)) {
+      slot& s = slots_[e->slot];
       if (s.state == slot_state::in_flight) {
         ++metrics_.returned;
         trace_message("return", s, {{"receive_count", s.msg.receive_count}});
       }
-      make_visible(e.slot);
+      make_visible(e->slot);
       any = true;
     }
-    const time_point next = earliest_time();
-    if (next != vis_timer_at_ && (next < vis_timer_at_ || vis_timer_at_ <= now)) arm(next);
+    const time_point next = clock_.earliest_time(valid);
+    const time_point armed = clock_.armed_at();
+    if (next != armed && (next < armed || armed <= now)) arm(next);
     if (any) notify();
   }
 
@@ -952,24 +619,17 @@ private:
 
   // --- long polling ---------------------------------------------------------------------------
   void schedule_waiters() {
-    if (waiters_.empty() || waiter_pass_pending_) return;
-    waiter_pass_pending_ = true;
-    waiter_pass_ = sim_.schedule_after(duration::zero(), [this] {
-      waiter_pass_pending_ = false;
-      while (!waiters_.empty() && receivable_now()) serve_waiter(waiters_.front().id, false);
-    });
+    waiters_.request_pass(
+        sim_, [this] { return receivable_now(); }, [this](std::uint64_t id, bool timed_out) { serve_waiter(id, timed_out); });
   }
   void serve_waiter(std::uint64_t id, bool timed_out) {
-    const auto it = std::find_if(waiters_.begin(), waiters_.end(), [id](const waiter& w) { return w.id == id; });
-    if (it == waiters_.end()) return;
-    waiter w = std::move(*it);
-    waiters_.erase(it);
-    if (!timed_out) sim_.cancel(w.timer);
+    auto w = waiters_.take(sim_, id, timed_out);
+    if (!w) return;
     std::vector<message_type> got;
     receipts_scratch_.clear();
-    receive_handles(receipts_scratch_, w.max, w.opts.visibility_timeout);
+    receive_handles(receipts_scratch_, w->max, w->opts.visibility_timeout);
     for (const auto r : receipts_scratch_) got.push_back(slots_[r.slot].msg);
-    w.done(std::move(got));
+    w->done(std::move(got));
   }
 
   // --- ids and trace --------------------------------------------------------------------------
@@ -995,7 +655,7 @@ private:
     std::vector<trace_field> fields;
     fields.reserve(extra.size() + 2);
     fields.emplace_back("message_id", s.msg.message_id());
-    if constexpr (Fifo) fields.emplace_back("group", std::string_view{s.msg.group_id});
+    delivery_.trace_fields(s.msg, fields);
     fields.insert(fields.end(), extra.begin(), extra.end());
     tr.emit(sim_.now(), component_, what, [&] { return std::span<const trace_field>{fields}; });
   }
@@ -1008,32 +668,17 @@ private:
   std::uint64_t id_salt_ = 0;
   detail::chunked_vector<slot> slots_; // chunks: a message stays put while a handler sends more
   std::uint32_t free_ = npos;
-  detail::ring<ready_entry> ready_;        // standard: visible messages, oldest first
   detail::ring<order_entry> order_;        // every stored message in sequence order (retention; FIFO scan)
-  std::size_t order_dead_ = 0;             // FIFO: dead entries left inside order_
-  detail::ring<expiry_entry> expiry_ring_; // in-flight expiries with the queue's timeout, in time order
-  std::vector<expiry_entry> expiry_heap_;  // other expiries (min-heap by time, sequence)
-  timer_id vis_timer_{};
-  time_point vis_timer_at_ = time_point::max();
+  detail::sqs_visibility_clock clock_;     // when delayed and in-flight messages turn visible
   std::uint64_t sequence_ = 0;
-  std::uint64_t receive_serial_ = 0;
   std::size_t visible_ = 0;
   std::size_t delayed_ = 0;
   std::size_t in_flight_ = 0;
   basic_sqs_queue* dlq_ = nullptr;
   int max_receive_count_ = 0;
-  // FIFO
-  std::vector<group_state> groups_;
-  std::unordered_map<std::string, std::uint32_t> group_index_;
-  std::size_t available_groups_ = 0;
-  std::unordered_map<std::string, dedup_entry> dedup_;
-  std::deque<dedup_expiry> dedup_expiry_;
-  // listeners and long polls
+  delivery_type delivery_; // what differs between standard and FIFO queues
   std::vector<queue_listener*> listeners_;
-  std::deque<waiter> waiters_;
-  std::uint64_t waiter_serial_ = 0;
-  bool waiter_pass_pending_ = false;
-  timer_id waiter_pass_{}; // the pending pass of schedule_waiters (cancelled by the destructor)
+  detail::sqs_waiters<message_type> waiters_; // long polls
   std::vector<receipt_handle> receipts_scratch_;
   sqs_queue_metrics metrics_;
 };

@@ -1,0 +1,34 @@
+#pragma once
+/// \file esm/sources/detail/sqs_slot.hpp
+/// Internal (SQS queues): where a queue keeps one stored message. Slots are reused: a receipt
+/// handle names a slot and its generation (how many messages it held before), so a handle of a
+/// removed message never reaches the message stored there after it.
+
+#include <cstdint>
+
+#include <esm/core/time.hpp>
+#include <esm/sources/sqs_message.hpp>
+
+namespace esm::detail {
+
+/// What a slot holds: nothing, or a message that is visible, delayed or in flight.
+enum class sqs_slot_state : std::uint8_t { free, visible, delayed, in_flight };
+
+/// No slot (the end of the free list).
+inline constexpr std::uint32_t sqs_no_slot = 0xffffffffU;
+
+/// A queue's storage for one message of `Body`.
+template <class Body>
+struct sqs_slot {
+  sqs_message<Body> msg;              ///< the message (its receipt is the most recent one)
+  time_point enqueued{};              ///< when it entered this queue (retention counts from here)
+  std::uint32_t generation = 0;       ///< messages stored here before the current one
+  std::uint32_t expiry_serial = 0;    ///< bumped when the slot's pending expiries become invalid
+  std::uint32_t epoch = 0;            ///< bumped when ready-queue entries of the slot become invalid
+  std::uint32_t group = 0;            ///< FIFO: index of its message group
+  std::uint32_t next_free = sqs_no_slot; ///< next free slot while free
+  sqs_slot_state state = sqs_slot_state::free; ///< what it holds
+  bool ghost = false; ///< standard, at-least-once model: a duplicate delivery is pending
+};
+
+} // namespace esm::detail
