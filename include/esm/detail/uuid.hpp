@@ -29,4 +29,17 @@ constexpr void format_uuid_v4(std::uint64_t hi, std::uint64_t lo, std::array<cha
   put(lo & 0xFFFFFFFFFFFFULL, 12);
 }
 
+/// A message id that looks random and is reproducible: the UUID v4 made from `seq` mixed with
+/// `salt` (SplitMix64's finalizer, applied twice).
+constexpr void format_message_id(std::uint64_t salt, std::uint64_t seq, std::array<char, 36>& out) noexcept {
+  auto mix = [](std::uint64_t z) {
+    z += 0x9e3779b97f4a7c15ULL;
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+  };
+  const std::uint64_t hi = mix(salt ^ seq);
+  format_uuid_v4(hi, mix(hi ^ seq), out);
+}
+
 } // namespace esm::detail

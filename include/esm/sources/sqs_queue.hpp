@@ -94,7 +94,7 @@ public:
   basic_sqs_queue(simulation& sim, config_type cfg)
       : sim_(sim), cfg_(std::move(cfg)), component_(std::string{delivery_type::component_prefix} + cfg_.name),
         rng_(sim_.rng(component_)) {
-    validate();
+    cfg_.validate();
     // The queue's tag (in receipt handles) and the salt of its message ids, from the seed.
     random_stream salt = sim_.rng(component_ + "/ids");
     tag_ = static_cast<std::uint32_t>(salt());
@@ -163,7 +163,7 @@ public:
   /// [0s, 900s] (or any per-message delay on a FIFO queue), or, on a FIFO queue, lacks a group id
   /// (1–128 characters) or a deduplication id without content-based deduplication.
   send_result send(Body body, send_options opts = {}) {
-    check_message(body, opts);
+    detail::check_send(body, opts, max_attributes, cfg_.maximum_message_size, where());
     duration delay = cfg_.delay;
     if (opts.delay) {
       if (!delivery_type::per_message_delay) {
@@ -189,7 +189,7 @@ public:
     m.receive_count = 0;
     m.sequence = ++sequence_;
     m.receipt = receipt_handle{tag_, i, s.generation, 0};
-    make_message_id(m.sequence, m.id_chars);
+    detail::format_message_id(id_salt_, m.sequence, m.id_chars);
     delivery_.on_stored(s, opts, std::move(dedup), sim_.now());
     s.enqueued = sim_.now();
     ++metrics_.sent;
@@ -373,33 +373,6 @@ private:
   }
   std::string where() const { return std::string{to_string(kind)} + " '" + cfg_.name + "'"; }
 
-  void validate() const {
-    const auto& n = cfg_.name;
-    constexpr std::string_view suffix = delivery_type::name_suffix;
-    const std::string_view base = n.size() > suffix.size() && n.ends_with(suffix)
-                                      ? std::string_view{n}.substr(0, n.size() - suffix.size())
-                                      : std::string_view{n};
-    const bool chars_ok = !base.empty() && std::all_of(base.begin(), base.end(), [](char c) {
-      return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
-    });
-    if (!chars_ok || n.size() > 80 || !n.ends_with(suffix)) {
-      throw config_error("name", delivery_type::name_rule, "'" + n + "'", to_string(kind));
-    }
-    using std::chrono::seconds;
-    check_seconds("visibility_timeout", cfg_.visibility_timeout, seconds{0}, std::chrono::hours{12});
-    check_seconds("delay", cfg_.delay, seconds{0}, seconds{900});
-    check_seconds("retention", cfg_.retention, seconds{60}, std::chrono::hours{24 * 14});
-    check_seconds("receive_wait", cfg_.receive_wait, seconds{0}, seconds{20});
-    detail::check_range<std::size_t>("maximum_message_size", cfg_.maximum_message_size, 1024, 1'048'576, where());
-    delivery_type::validate(cfg_, where());
-  }
-  void check_seconds(const char* what, duration v, duration lo, duration hi) const {
-    detail::check_range<duration>(what, v, lo, hi, where());
-    if (v % std::chrono::seconds{1} != duration::zero()) {
-      throw config_error(what, "a whole number of seconds in [" + esm::to_string(lo) + ", " + esm::to_string(hi) + "]",
-                         esm::to_string(v), where());
-    }
-  }
   void check_visibility(duration v) const {
     if (v < duration::zero() || v > std::chrono::hours{12}) {
       throw input_error(where() + ": visibility timeout must be in [0s, 12h], got " + esm::to_string(v));
@@ -415,26 +388,6 @@ private:
     const auto r = receipt_handle::parse(text);
     if (!r) throw input_error(where() + ": malformed receipt handle '" + std::string{text} + "'");
     return *r;
-  }
-
-  std::size_t check_message(const Body& body, const send_options& opts) const {
-    if (opts.attributes.size() > max_attributes) {
-      throw input_error(where() + ": a message has at most 10 attributes, got " +
-                        std::to_string(opts.attributes.size()));
-    }
-    std::size_t bytes = payload_traits<Body>::size(body);
-    for (const auto& a : opts.attributes) {
-      if (a.name.empty() || a.name.size() > 256) {
-        throw input_error(where() + ": an attribute name must be 1-256 characters, got " +
-                          std::to_string(a.name.size()));
-      }
-      bytes += a.bytes();
-    }
-    if (bytes > cfg_.maximum_message_size) {
-      throw input_error(where() + ": message of " + std::to_string(bytes) + " bytes exceeds the maximum size of " +
-                        std::to_string(cfg_.maximum_message_size) + " bytes");
-    }
-    return bytes;
   }
 
   // --- slots ----------------------------------------------------------------------------------
@@ -633,17 +586,6 @@ private:
   }
 
   // --- ids and trace --------------------------------------------------------------------------
-  void make_message_id(std::uint64_t seq, std::array<char, 36>& out) const noexcept {
-    auto mix = [](std::uint64_t z) { // SplitMix64's finalizer: ids look random, stay reproducible
-      z += 0x9e3779b97f4a7c15ULL;
-      z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-      z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-      return z ^ (z >> 31);
-    };
-    const std::uint64_t hi = mix(id_salt_ ^ seq);
-    detail::format_uuid_v4(hi, mix(hi ^ seq), out);
-  }
-
   void trace(std::string_view what, std::initializer_list<trace_field> fields) {
     auto& tr = sim_.trace();
     if (!tr.active()) return;

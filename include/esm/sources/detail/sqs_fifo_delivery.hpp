@@ -85,12 +85,7 @@ public:
   static constexpr std::size_t in_flight_limit = 20'000;        ///< in-flight messages at most
   static constexpr std::size_t scan_limit = 20'000;             ///< messages a receive looks through
   static constexpr std::string_view component_prefix = "sqs_fifo/"; ///< of trace components
-  static constexpr std::string_view name_suffix = ".fifo";     ///< a queue name's required ending
-  static constexpr const char* name_rule = "1-80 characters of [a-zA-Z0-9-_] ending in .fifo"; ///< for config_error
   static constexpr bool per_message_delay = false; ///< FIFO queues have a queue-level delay only
-
-  /// Checks the settings only this kind has (none).
-  static void validate(const config_type&, const std::string&) noexcept {}
 
   /// Send: checks the group id and the deduplication id (given, or the body's SHA-256 with
   /// content-based deduplication) and puts the latter in `dedup`. Returns the first send's result

@@ -13,7 +13,6 @@
 /// queue's slots and calls its `deliver`, `expire` and `redrive_if_due`.
 
 #include <algorithm>
-#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -40,18 +39,7 @@ public:
   static constexpr source_kind kind = source_kind::sqs_standard;            ///< for policies
   static constexpr std::size_t in_flight_limit = 120'000;                  ///< in-flight messages at most
   static constexpr std::string_view component_prefix = "sqs/";             ///< of trace components
-  static constexpr std::string_view name_suffix = "";                      ///< a queue name's required ending
-  static constexpr const char* name_rule = "1-80 characters of [a-zA-Z0-9-_]"; ///< for config_error
   static constexpr bool per_message_delay = true; ///< `send_options::delay` is allowed
-
-  /// Checks the settings only this kind has (the at-least-once model's rates).
-  static void validate(const config_type& cfg, const std::string& where) {
-    for (const auto& [what, rate] : {std::pair{"delivery.duplicate_rate", cfg.delivery.duplicate_rate},
-                                     std::pair{"delivery.reorder_rate", cfg.delivery.reorder_rate}}) {
-      if (std::isnan(rate)) throw config_error(what, "[0, 1]", "nan", where); // NaN passes check_range
-      check_range(what, rate, 0.0, 1.0, where);
-    }
-  }
 
   /// Send: checks what only FIFO queues accept. Returns a result when the send is answered without
   /// storing a message (never, here); `dedup` is left empty.
