@@ -16,6 +16,7 @@
 #include <utility>
 #include <vector>
 
+#include "support/alloc_counter.hpp"
 #include "support/catch.hpp"
 #include "support/errors.hpp"
 
@@ -1209,4 +1210,29 @@ TEST_CASE("§3.4 a repeated delete is accepted even after the message's storage 
   CHECK(q.try_delete(a[0].receipt) == esm::delete_status::already_deleted);
   CHECK_NOTHROW(q.delete_message(a[0].receipt));
   CHECK(q.metrics().deleted == 2);
+}
+
+TEST_CASE("a send, a receive and a delete allocate nothing once the queue's storage has grown",
+          "[sources][sqs_queue][alloc]") {
+  // Performance: per message, the queue reuses its slots, rings and the simulation's event
+  // storage; an error message (the queue's name) is built only when a check fails.
+  esm::simulation sim;
+  esm::sqs_queue<int> q{sim, {.name = "orders-with-a-long-name", .delay = 1s}};
+  std::vector<esm::receipt_handle> got;
+  got.reserve(10);
+  const auto cycle = [&](int n) {
+    for (int i = 0; i < n; ++i) (void)q.send(i);
+    sim.run_for(1s); // the queue's delay
+    while (true) {
+      got.clear();
+      if (q.receive_handles(got, 10) == 0) break;
+      for (const auto r : got) q.delete_message(r);
+    }
+  };
+  cycle(100); // warm up
+  esm_test::allocation_scope scope;
+  for (int round = 0; round < 20; ++round) cycle(100);
+  CHECK(scope.count() == 0);
+  CHECK(q.metrics().deleted == 2100);
+  CHECK(q.size() == 0);
 }

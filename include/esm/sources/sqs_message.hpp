@@ -135,23 +135,23 @@ struct send_options {
 namespace detail {
 /// Checks a message about to be sent: at most `max_attributes` attributes, each named with 1–256
 /// characters, and body plus attributes within `maximum_size` bytes. Throws `input_error`
-/// (prefixed by `where`, the queue).
-template <class Body>
+/// prefixed by `where()`, the queue (called only then: a send that passes allocates nothing).
+template <class Body, class Where>
 void check_send(const Body& body, const send_options& opts, std::size_t max_attributes, std::size_t maximum_size,
-                const std::string& where) {
+                const Where& where) {
   if (opts.attributes.size() > max_attributes) {
-    throw input_error(where + ": a message has at most " + std::to_string(max_attributes) + " attributes, got " +
+    throw input_error(where() + ": a message has at most " + std::to_string(max_attributes) + " attributes, got " +
                       std::to_string(opts.attributes.size()));
   }
   std::size_t bytes = payload_traits<Body>::size(body);
   for (const auto& a : opts.attributes) {
     if (a.name.empty() || a.name.size() > 256) {
-      throw input_error(where + ": an attribute name must be 1-256 characters, got " + std::to_string(a.name.size()));
+      throw input_error(where() + ": an attribute name must be 1-256 characters, got " + std::to_string(a.name.size()));
     }
     bytes += a.bytes();
   }
   if (bytes > maximum_size) {
-    throw input_error(where + ": message of " + std::to_string(bytes) + " bytes exceeds the maximum size of " +
+    throw input_error(where() + ": message of " + std::to_string(bytes) + " bytes exceeds the maximum size of " +
                       std::to_string(maximum_size) + " bytes");
   }
 }

@@ -163,7 +163,7 @@ public:
   /// [0s, 900s] (or any per-message delay on a FIFO queue), or, on a FIFO queue, lacks a group id
   /// (1–128 characters) or a deduplication id without content-based deduplication.
   send_result send(Body body, send_options opts = {}) {
-    detail::check_send(body, opts, max_attributes, cfg_.maximum_message_size, where());
+    detail::check_send(body, opts, max_attributes, cfg_.maximum_message_size, [this] { return where(); });
     duration delay = cfg_.delay;
     if (opts.delay) {
       if (!delivery_type::per_message_delay) {
