@@ -1,5 +1,5 @@
 // Tests of esm/sources/kinesis_stream.hpp (with esm/sources/shard.hpp, stream_record.hpp and
-// policies/retention.hpp): routing, sequence numbers, resharding, retention, iterators, limits.
+// sources/retention.hpp): routing, sequence numbers, resharding, retention, iterators, limits.
 // Spec: aws-esm-semantics.md §8 (Kinesis stream limits), §2.8 (resharding, retention).
 #include <esm/sources/kinesis_stream.hpp>
 

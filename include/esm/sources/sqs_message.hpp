@@ -188,6 +188,30 @@ struct receive_options {
   std::optional<duration> visibility_timeout{};
 };
 
+namespace detail {
+/// Checks a visibility timeout given to a receive or `ChangeMessageVisibility`: [0s, 12h].
+/// Throws `input_error` prefixed by `where()`, the queue.
+template <class Where>
+void check_visibility(duration v, const Where& where) {
+  if (v < duration::zero() || v > std::chrono::hours{12}) {
+    throw input_error(where() + ": visibility timeout must be in [0s, 12h], got " + esm::to_string(v));
+  }
+}
+/// Checks a receive's count (1–10) and options.
+template <class Where>
+void check_receive(int max, const receive_options& opts, const Where& where) {
+  if (max < 1 || max > 10) throw input_error(where() + ": a receive takes 1-10 messages, got " + std::to_string(max));
+  if (opts.visibility_timeout) check_visibility(*opts.visibility_timeout, where);
+}
+/// The receipt handle a text names; throws `input_error` for a malformed one.
+template <class Where>
+receipt_handle parse_handle(std::string_view text, const Where& where) {
+  const auto r = receipt_handle::parse(text);
+  if (!r) throw input_error(where() + ": malformed receipt handle '" + std::string{text} + "'");
+  return *r;
+}
+} // namespace detail
+
 /// What `try_delete` found.
 enum class delete_status : std::uint8_t {
   deleted,         ///< the message was deleted

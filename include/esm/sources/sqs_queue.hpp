@@ -20,7 +20,6 @@
 /// ```
 
 #include <algorithm>
-#include <array>
 #include <chrono>
 #include <concepts>
 #include <cstddef>
@@ -104,7 +103,7 @@ public:
   /// configuration `{.name = ..., ...}` always selects the constructor above.)
   template <class Name>
   requires std::convertible_to<const Name&, std::string_view> basic_sqs_queue(simulation& sim, const Name& name)
-      : basic_sqs_queue(sim, named(std::string{std::string_view{name}})) {}
+      : basic_sqs_queue(sim, config_type{.name = std::string{std::string_view{name}}}) {}
   basic_sqs_queue(const basic_sqs_queue&) = delete;
   basic_sqs_queue& operator=(const basic_sqs_queue&) = delete;
   ~basic_sqs_queue() {
@@ -212,7 +211,7 @@ public:
   /// handle. Returns copies. Throws `input_error` for `max` outside [1, 10] or a visibility timeout
   /// outside [0s, 12h].
   std::vector<message_type> receive(int max = 1, receive_options opts = {}) {
-    check_receive(max, opts);
+    detail::check_receive(max, opts, [this] { return where(); });
     receipts_scratch_.clear();
     receive_handles(receipts_scratch_, max, opts.visibility_timeout);
     std::vector<message_type> out;
@@ -226,7 +225,7 @@ public:
   /// `receive_wait`) has passed. `done` runs from the event loop, never inside this call.
   void receive_async(int max, std::function<void(std::vector<message_type>)> done, std::optional<duration> wait = {},
                      receive_options opts = {}) {
-    check_receive(max, opts);
+    detail::check_receive(max, opts, [this] { return where(); });
     const duration w = wait.value_or(cfg_.receive_wait);
     if (w < duration::zero() || w > max_wait) {
       throw input_error(where() + ": wait must be in [0s, 20s], got " + esm::to_string(w));
@@ -276,7 +275,7 @@ public:
     }
   }
   /// Deletes a message by the text of its receipt handle.
-  void delete_message(std::string_view handle) { delete_message(parse_handle(handle)); }
+  void delete_message(std::string_view handle) { delete_message(detail::parse_handle(handle, [this] { return where(); })); }
 
   /// Deletes without throwing (pollers): says what happened.
   delete_status try_delete(receipt_handle r) {
@@ -296,14 +295,14 @@ public:
   /// becomes visible `timeout` (0s–12h) from now. Throws `input_error` for a stale handle, a
   /// message not in flight, or a timeout out of range.
   void change_visibility(receipt_handle r, duration timeout) {
-    check_visibility(timeout);
+    detail::check_visibility(timeout, [this] { return where(); });
     if (!try_change_visibility(r, timeout)) {
       throw input_error(where() + ": receipt handle " + r.text() + " does not name an in-flight message");
     }
   }
   /// Changes visibility by the text of a receipt handle.
   void change_visibility(std::string_view handle, duration timeout) {
-    change_visibility(parse_handle(handle), timeout);
+    change_visibility(detail::parse_handle(handle, [this] { return where(); }), timeout);
   }
   /// Changes visibility without throwing (pollers); false when the handle is stale or the
   /// message not in flight. `timeout` must be in [0s, 12h].
@@ -359,36 +358,9 @@ private:
   using slot = detail::sqs_slot<Body>;
   static constexpr std::uint32_t npos = detail::sqs_no_slot;
 
-  // An entry of the order ring: a stored message, by slot and sequence (a dead entry's slot
-  // holds another message, or none).
-  struct order_entry {
-    std::uint32_t slot;
-    std::uint64_t sequence;
-  };
+  using order_entry = detail::sqs_order_entry;
 
-  static config_type named(std::string name) {
-    config_type c;
-    c.name = std::move(name);
-    return c;
-  }
   std::string where() const { return std::string{to_string(kind)} + " '" + cfg_.name + "'"; }
-
-  void check_visibility(duration v) const {
-    if (v < duration::zero() || v > std::chrono::hours{12}) {
-      throw input_error(where() + ": visibility timeout must be in [0s, 12h], got " + esm::to_string(v));
-    }
-  }
-  void check_receive(int max, const receive_options& opts) const {
-    if (max < 1 || max > max_receive) {
-      throw input_error(where() + ": a receive takes 1-10 messages, got " + std::to_string(max));
-    }
-    if (opts.visibility_timeout) check_visibility(*opts.visibility_timeout);
-  }
-  receipt_handle parse_handle(std::string_view text) const {
-    const auto r = receipt_handle::parse(text);
-    if (!r) throw input_error(where() + ": malformed receipt handle '" + std::string{text} + "'");
-    return *r;
-  }
 
   // --- slots ----------------------------------------------------------------------------------
   std::uint32_t allocate_slot() {
@@ -576,13 +548,7 @@ private:
         sim_, [this] { return receivable_now(); }, [this](std::uint64_t id, bool timed_out) { serve_waiter(id, timed_out); });
   }
   void serve_waiter(std::uint64_t id, bool timed_out) {
-    auto w = waiters_.take(sim_, id, timed_out);
-    if (!w) return;
-    std::vector<message_type> got;
-    receipts_scratch_.clear();
-    receive_handles(receipts_scratch_, w->max, w->opts.visibility_timeout);
-    for (const auto r : receipts_scratch_) got.push_back(slots_[r.slot].msg);
-    w->done(std::move(got));
+    if (auto w = waiters_.take(sim_, id, timed_out)) w->done(receive(w->max, w->opts));
   }
 
   // --- ids and trace --------------------------------------------------------------------------

@@ -31,4 +31,11 @@ struct sqs_slot {
   bool ghost = false; ///< standard, at-least-once model: a duplicate delivery is pending
 };
 
+/// An entry of a queue's order ring: a stored message, by slot and sequence (a dead entry's slot
+/// holds another message, or none).
+struct sqs_order_entry {
+  std::uint32_t slot;     ///< where the message is stored
+  std::uint64_t sequence; ///< its sequence number (tells a live entry from a dead one)
+};
+
 } // namespace esm::detail
