@@ -324,6 +324,61 @@ TEST_CASE("§2.5 a wrong top-level key reads as success: the batch is checkpoint
   CHECK(p.metrics().processed_event_count == 3);
 }
 
+TEST_CASE("§2.5 AWS recorded: a stream function returning a bare [] with ReportBatchItemFailures is invoked once "
+          "and its record checkpointed",
+          "[aws][json_handler][spec-2.5]") {
+  // The recording: one record, a handler returning `[]`, one invocation, the record checkpointed
+  // (esm used to fail the whole batch: 3 invocations, then the record was dropped).
+  for (const bool as_json : {false, true}) {
+    INFO("returned as " << (as_json ? "nlohmann::json" : "text"));
+    esm::simulation sim;
+    kstream s{sim, {}};
+    esm::function fn{sim, {.name = "f"}};
+    s.put("k", "a");
+    int calls = 0;
+    auto text = [&](std::string_view) -> std::string {
+      ++calls;
+      return "[]";
+    };
+    auto value = [&](std::string_view) {
+      ++calls;
+      return json::array();
+    };
+    auto run = [&](auto handler) {
+      esm::stream_poller p{s, fn, esm::aws::json_handler{s, handler},
+                           esm::stream_options{.start = esm::starting_position::trim_horizon(),
+                                               .report_batch_item_failures = true},
+                           esm::stream_retry{.max_attempts = 2}};
+      sim.run_until_idle();
+      CHECK(calls == 1);
+      CHECK(p.checkpoint(0) == 1);
+      CHECK(p.metrics().processed_event_count == 1);
+      CHECK(p.metrics().dropped_event_count == 0);
+      CHECK(fn.metrics().errors == 0);
+    };
+    if (as_json) run(value);
+    else run(text);
+  }
+}
+
+TEST_CASE("§3.5 AWS recorded: an SQS function returning a bare [] with ReportBatchItemFailures deletes the batch",
+          "[aws][json_handler][spec-3.5]") {
+  esm::simulation sim;
+  squeue q{sim, {.name = "q", .visibility_timeout = 30s}};
+  esm::function fn{sim, {.name = "f"}};
+  for (const char* b : {"a", "b"}) q.send(b);
+  int calls = 0;
+  esm::aws::json_handler h{q, [&](std::string_view) -> const char* {
+                             ++calls;
+                             return "[]";
+                           }};
+  esm::queue_poller p{q, fn, h, esm::queue_options{.report_batch_item_failures = true}};
+  sim.run_until_idle(1'000'000);
+  CHECK(calls == 1);
+  CHECK(p.metrics().deleted_event_count == 2);
+  CHECK(q.size() == 0);
+}
+
 TEST_CASE("a thrown exception stays a function error: retried, then discarded", "[aws][json_handler][spec-2.2]") {
   esm::simulation sim;
   kstream s{sim, {}};

@@ -29,10 +29,11 @@ bool whole_batch(const esm::aws::parsed_batch_response& r) {
 
 } // namespace
 
-TEST_CASE("§2.5 §3.5 complete success: empty or null response, empty or null batchItemFailures",
+TEST_CASE("§2.5 §3.5 complete success: empty or null response, empty or null batchItemFailures, and a bare [] "
+          "(AWS recorded [] as success)",
           "[aws][responses][spec-2.5][spec-3.5]") {
   for (const char* text : {"", "  \n", "null", "{}", R"({"batchItemFailures":[]})", R"({"batchItemFailures":null})",
-                           R"( { "batchItemFailures" : [ ] } )", R"({"other":1,"batchItemFailures":[]})"}) {
+                           R"( { "batchItemFailures" : [ ] } )", R"({"other":1,"batchItemFailures":[]})", "[]", " [ ] "}) {
     INFO(text);
     const auto r = parse_batch_response(text);
     CHECK(r.valid());
@@ -76,9 +77,10 @@ TEST_CASE("§2.5 §3.5 complete failure: invalid JSON, empty or null itemIdentif
 
 TEST_CASE("§2.5 §3.5 responses that cannot be read as a response object fail the whole batch",
           "[aws][responses][spec-2.5][spec-3.5]") {
-  // Decision (the docs list only "invalid JSON"): JSON that is neither an object nor null cannot
-  // be a StreamsEventResponse / SQSBatchResponse either; malformed lists and entries likewise.
-  for (const char* text : {R"("OK")", "42", "true", "[]", R"([{"itemIdentifier":"a"}])",
+  // Decision (the docs list only "invalid JSON"): JSON that is neither an object, null nor the
+  // empty array AWS recorded as success cannot be a StreamsEventResponse / SQSBatchResponse
+  // either; malformed lists and entries likewise.
+  for (const char* text : {R"("OK")", "42", "true", "[null]", "[{}]", R"([{"itemIdentifier":"a"}])",
                            R"({"batchItemFailures":{}})", R"({"batchItemFailures":"a"})",
                            R"({"batchItemFailures":["a"]})", R"({"batchItemFailures":[{"itemIdentifier":42}]})",
                            R"({"batchItemFailures":[{"itemIdentifier":["a"]}]})"}) {
@@ -103,6 +105,8 @@ TEST_CASE("§2.5 a wrong top-level key is not a failure list: the response reads
 TEST_CASE("§4.4 a response given as a JSON value follows the same rules", "[aws][responses][spec-4.4]") {
   CHECK(parse_batch_response(nlohmann::json(nullptr)).response.empty());
   CHECK(parse_batch_response(nlohmann::json::object()).response.empty());
+  CHECK(parse_batch_response(nlohmann::json::array()).valid());
+  CHECK(whole_batch(parse_batch_response(nlohmann::json::array({1}))));
   CHECK(ids(parse_batch_response(nlohmann::json{{"batchItemFailures", {{{"itemIdentifier", "x"}}}}}).response) ==
         std::vector<std::string>{"x"});
   CHECK(whole_batch(parse_batch_response(nlohmann::json("text"))));

@@ -9,10 +9,11 @@
 ///
 /// | response                                                        | result                     |
 /// |-----------------------------------------------------------------|----------------------------|
-/// | empty text, `null`, `{}`, `{"batchItemFailures":null}` or `[]` | complete success           |
+/// | empty text, `null`, `{}`, a bare empty array `[]`                | complete success           |
+/// | `{"batchItemFailures":null}` or `{"batchItemFailures":[]}`       | complete success           |
 /// | `{"batchItemFailures":[{"itemIdentifier":"id"},...]}`            | those items failed         |
 /// | other top-level keys (`{"batchItemFailure":[...]}`, a typo)      | ignored: complete success  |
-/// | not JSON; JSON that is not an object or null                     | the whole batch failed     |
+/// | not JSON; a string, number, boolean or non-empty array           | the whole batch failed     |
 /// | `batchItemFailures` not an array; an entry not an object        | the whole batch failed     |
 /// | an entry without `itemIdentifier` (a wrong key name), or with a  | the whole batch failed     |
 /// | null, empty or non-string one                                    |                            |
@@ -20,6 +21,10 @@
 /// An identifier that is not in the batch also fails the whole batch; the pollers check that,
 /// since they know the batch. A whole-batch failure is represented as a `batch_response` holding
 /// one item with a null identifier, which both pollers treat as a failure of the whole batch.
+///
+/// `[]` is success because AWS recorded it so: a stream function returning a bare empty array
+/// (what a Python handler's `return []` sends) was invoked once and its record checkpointed
+/// (fidelity A2). A non-empty array is not a response object and fails the whole batch.
 
 #include <optional>
 #include <string>
@@ -94,12 +99,13 @@ inline bool blank(std::string_view text) noexcept {
 } // namespace detail
 
 /// Reads a partial batch response given as a JSON value (a handler that returns
-/// `nlohmann::json`). `null` and objects without a usable failure list are complete success;
-/// see the table at the top of this header.
+/// `nlohmann::json`). `null`, an empty array and objects without a usable failure list are
+/// complete success; see the table at the top of this header.
 template <class Json>
 requires(std::is_same_v<Json, nlohmann::json> || std::is_same_v<Json, nlohmann::ordered_json>)
 [[nodiscard]] parsed_batch_response parse_batch_response(const Json& value) {
   if (value.is_null()) return {};
+  if (value.is_array() && value.empty()) return {}; // AWS recorded `[]` as success (fidelity A2)
   if (!value.is_object()) {
     return detail::whole_batch_failed(std::string{"the response is a JSON "} + value.type_name() + ", not an object");
   }
