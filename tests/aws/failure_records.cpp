@@ -105,25 +105,31 @@ TEST_CASE("§4.6 DynamoDB on-failure record: DDBStreamBatchInfo, arrival times i
   CHECK(esm_test::golden{}.diff(ojson::parse(dynamodb_record_sample), ojson::parse(text)) == std::vector<std::string>{});
 }
 
-TEST_CASE("§2.6 a record whose batch never reached the function has a null responseContext",
-          "[aws][failure_records][spec-2.6]") {
+TEST_CASE("§4.6 AWS recorded: a record without a response context has no responseContext key; a function that "
+          "returned has functionError null",
+          "[aws][failure_records][spec-4.6][recorded]") {
   esm::stream_failure_record r{};
   r.condition = esm::discard_condition::record_age_exceeded;
+  r.approximate_invoke_count = 1;
   r.function_name = "f";
   r.batch_info.stream_arn = "arn:aws:kinesis:us-east-1:123456789012:stream/s";
   r.batch_info.batch_size = 3;
   const ojson e = ojson::parse(esm::aws::to_json(r, esm::wall_epoch{}));
-  CHECK(e["responseContext"].is_null());
+  std::vector<std::string> keys;
+  for (const auto& [k, v] : e.items()) keys.push_back(k);
+  CHECK(keys == std::vector<std::string>{"requestContext", "version", "timestamp", "KinesisBatchInfo"});
   CHECK(e["requestContext"]["condition"] == "RecordAgeExceeded");
-  CHECK(e["requestContext"]["approximateInvokeCount"] == 0);
+  CHECK(e["requestContext"]["approximateInvokeCount"] == 1);
   CHECK(e["requestContext"]["requestId"] == "");
   CHECK(e["timestamp"] == "2026-01-01T00:00:00.000Z");
   CHECK(e["KinesisBatchInfo"]["batchSize"] == 3);
 
-  // A function that returned (partial failures) has no functionError.
+  // A function that returned (partial-batch failures): functionError is present and null.
+  r.condition = esm::discard_condition::retry_attempts_exhausted;
   r.response_context = esm::failure_response_context{200, "$LATEST", ""};
   const ojson f = ojson::parse(esm::aws::to_json(r, esm::wall_epoch{}));
-  CHECK(f["responseContext"] == ojson::parse(R"({"statusCode":200,"executedVersion":"$LATEST"})"));
+  CHECK(esm_test::golden{}.diff(ojson::parse(R"({"statusCode":200,"executedVersion":"$LATEST","functionError":null})"),
+                                f["responseContext"]) == std::vector<std::string>{});
 }
 
 TEST_CASE("§2.6 an SQS on-failure destination receives the AWS JSON as the message body",
@@ -185,4 +191,107 @@ TEST_CASE("§2.6 a DynamoDB mapping's SQS destination receives DDBStreamBatchInf
   CHECK(e["DDBStreamBatchInfo"]["startSequenceNumber"] == t.shard_at(0).at(0).sequence_number());
   CHECK(e["DDBStreamBatchInfo"]["approximateArrivalOfFirstRecord"] == "2026-01-01T00:00:00Z");
   CHECK(e["requestContext"]["approximateInvokeCount"] == 1);
+}
+
+namespace {
+
+using kstream = esm::kinesis_stream<std::string>;
+using kbatch = esm::stream_batch<kstream::record_type>;
+
+/// The shape AWS recorded for a RecordAgeExceeded record (values that differ per run are
+/// compared by type only): no responseContext key, approximateInvokeCount 1.
+constexpr const char* aws_recorded_age_exceeded = R"({"requestContext":{"requestId":"<uuid>",
+   "functionArn":"arn:aws:lambda:us-east-1:123456789012:function:process",
+   "condition":"RecordAgeExceeded","approximateInvokeCount":1},
+ "version":"1.0","timestamp":"<time>",
+ "KinesisBatchInfo":{"shardId":"shardId-000000000000","startSequenceNumber":"<seq>","endSequenceNumber":"<seq>",
+   "approximateArrivalOfFirstRecord":"2026-01-01T00:00:00.000Z","approximateArrivalOfLastRecord":"2026-01-01T00:00:00.000Z",
+   "batchSize":1,"streamArn":"arn:aws:kinesis:us-east-1:123456789012:stream/orders"}})";
+
+const esm_test::golden per_run{{{"requestContext.requestId", "a request id"},
+                                {"timestamp", "the discard time"},
+                                {"KinesisBatchInfo.startSequenceNumber", "sequence numbers of the run"},
+                                {"KinesisBatchInfo.endSequenceNumber", "sequence numbers of the run"}},
+                               {}};
+
+/// The JSON bodies a destination queue holds.
+std::vector<ojson> bodies(esm::sqs_queue<std::string>& q) {
+  std::vector<ojson> out;
+  for (auto& m : q.receive(10)) out.push_back(ojson::parse(m.body));
+  return out;
+}
+
+} // namespace
+
+TEST_CASE("§2.3 §4.6 AWS recorded: a lone record already too old when read is discarded with approximateInvokeCount 1 "
+          "and no responseContext",
+          "[aws][failure_records][spec-2.3][spec-4.6][recorded]") {
+  esm::simulation sim;
+  kstream s{sim, {.name = "orders"}};
+  esm::function fn{sim, {.name = "process"}};
+  esm::sqs_queue<std::string> dlq{sim, "failures"};
+  s.put("k", "old");
+  sim.advance_to(at(61s)); // older than MaximumRecordAgeInSeconds when the mapping first reads it
+  int calls = 0;
+  esm::stream_poller poller{s, fn, [&](const kbatch&) { ++calls; },
+                            esm::stream_options{.start = esm::starting_position::trim_horizon()},
+                            esm::stream_retry{.max_record_age = 60s},
+                            esm::on_failure_queue{dlq, esm::aws::failure_record_json{sim.epoch()}}};
+  sim.run_until_idle();
+  CHECK(calls == 0);
+  const auto got = bodies(dlq);
+  REQUIRE(got.size() == 1);
+  CHECK(per_run.diff(ojson::parse(aws_recorded_age_exceeded), got[0]) == std::vector<std::string>{});
+  CHECK(poller.checkpoint(0) == 1);
+}
+
+TEST_CASE("§2.3 §4.6 AWS recorded: an expired record split out of a batch is discarded with approximateInvokeCount 1; "
+          "the fresh records are delivered",
+          "[aws][failure_records][spec-2.3][spec-4.6][recorded]") {
+  esm::simulation sim;
+  kstream s{sim, {.name = "orders"}};
+  esm::function fn{sim, {.name = "process"}};
+  esm::sqs_queue<std::string> dlq{sim, "failures"};
+  s.put("k", "old");
+  sim.advance_to(at(61s));
+  s.put("k", "fresh-1");
+  s.put("k", "fresh-2");
+  std::vector<std::string> seen;
+  esm::stream_poller poller{s, fn,
+                            [&](const kbatch& b) {
+                              for (const auto& r : b) seen.push_back(r.data);
+                            },
+                            esm::stream_options{.start = esm::starting_position::trim_horizon()},
+                            esm::stream_retry{.max_record_age = 60s},
+                            esm::on_failure_queue{dlq, esm::aws::failure_record_json{sim.epoch()}}};
+  sim.run_until_idle();
+  CHECK(seen == std::vector<std::string>{"fresh-1", "fresh-2"});
+  const auto got = bodies(dlq);
+  REQUIRE(got.size() == 1);
+  CHECK(per_run.diff(ojson::parse(aws_recorded_age_exceeded), got[0]) == std::vector<std::string>{});
+  CHECK(poller.checkpoint(0) == 3);
+  CHECK(poller.metrics().processed_event_count == 2);
+}
+
+TEST_CASE("§2.5 §4.6 AWS recorded: records that failed by partial batch response reach the destination with "
+          "functionError null",
+          "[aws][failure_records][spec-2.5][spec-4.6][recorded]") {
+  esm::simulation sim;
+  kstream s{sim, {.name = "orders"}};
+  esm::function fn{sim, {.name = "process"}};
+  esm::sqs_queue<std::string> dlq{sim, "failures"};
+  s.put("k", "a");
+  esm::stream_poller poller{s, fn,
+                            [&](const kbatch& b) { return esm::batch_response::failed({b[0].sequence_number()}); },
+                            esm::stream_options{.start = esm::starting_position::trim_horizon(),
+                                                .report_batch_item_failures = true},
+                            esm::stream_retry{.max_attempts = 1},
+                            esm::on_failure_queue{dlq, esm::aws::failure_record_json{sim.epoch()}}};
+  sim.run_until_idle();
+  const auto got = bodies(dlq);
+  REQUIRE(got.size() == 1);
+  CHECK(got[0]["requestContext"]["condition"] == "RetryAttemptsExhausted");
+  CHECK(got[0]["requestContext"]["approximateInvokeCount"] == 2);
+  CHECK(esm_test::golden{}.diff(ojson::parse(R"({"statusCode":200,"executedVersion":"$LATEST","functionError":null})"),
+                                got[0]["responseContext"]) == std::vector<std::string>{});
 }

@@ -308,6 +308,7 @@ TEST_CASE("§2.3 AWS recording: infinite retries, MaximumRecordAgeInSeconds 60 a
   REQUIRE(j.failures.size() == 1);
   CHECK(j.failures[0].condition == esm::discard_condition::record_age_exceeded);
   CHECK(j.failures[0].approximate_invoke_count == 8);
+  CHECK_FALSE(j.failures[0].response_context.has_value()); // AWS records RecordAgeExceeded without responseContext
   CHECK(j.failures[0].batch_info.batch_size == 1);
   CHECK(j.failures[0].timestamp > at(60s));
   CHECK(poller.metrics().on_failure_destination_delivered_event_count == 1);

@@ -47,8 +47,10 @@ namespace esm::aws {
 /// - `requestContext`: `requestId` (of the last invocation; empty when none reached the
 ///   function), `functionArn` (see `function_arn`), `condition` (`RetryAttemptsExhausted` or
 ///   `RecordAgeExceeded`), `approximateInvokeCount`;
-/// - `responseContext`: `statusCode`, `executedVersion` and, for a function error or timeout,
-///   `functionError` (`Unhandled`); `null` when no invocation reached the function;
+/// - `responseContext`: `statusCode`, `executedVersion` and `functionError` (`Unhandled` for a
+///   function error or timeout, `null` when the function returned, e.g. partial-batch failures);
+///   the key is absent when the record has no response context (`RecordAgeExceeded`, or no
+///   invocation reached the function), as in AWS's recordings;
 /// - `version` `1.0`, `timestamp` (ISO-8601 with milliseconds);
 /// - `KinesisBatchInfo` (Kinesis) or `DDBStreamBatchInfo` (DynamoDB) with `shardId`,
 ///   `startSequenceNumber`, `endSequenceNumber`, `approximateArrivalOfFirstRecord`,
@@ -64,19 +66,19 @@ inline void write_failure_record_json(std::string& out, const stream_failure_rec
   out.append(esm::to_string(r.condition));
   out.append(R"(","approximateInvokeCount":)");
   append_int(out, r.approximate_invoke_count);
-  out.append(R"(},"responseContext":)");
+  out.push_back('}');
   if (r.response_context) {
-    out.append(R"({"statusCode":)");
+    out.append(R"(,"responseContext":{"statusCode":)");
     append_int(out, r.response_context->status_code);
     out.append(R"(,"executedVersion":)");
     append_json_string(out, r.response_context->executed_version);
-    if (!r.response_context->function_error.empty()) {
-      out.append(R"(,"functionError":)");
+    out.append(R"(,"functionError":)");
+    if (r.response_context->function_error.empty()) {
+      out.append("null");
+    } else {
       append_json_string(out, r.response_context->function_error);
     }
     out.push_back('}');
-  } else {
-    out.append("null");
   }
   out.append(R"(,"version":"1.0","timestamp":")");
   out.append(epoch.iso8601(r.timestamp));

@@ -33,17 +33,21 @@ struct stream_batch_info {
 struct failure_response_context {
   int status_code = 200;                ///< `statusCode`
   std::string executed_version = "$LATEST"; ///< `executedVersion`
-  std::string function_error;           ///< `functionError`: `Unhandled` for errors and timeouts, else empty
+  std::string function_error;           ///< `functionError`: `Unhandled` for errors and timeouts; empty (JSON `null`) when the function returned
 };
 
 /// The invocation record sent to an on-failure destination (spec §4.6).
 struct stream_failure_record {
   time_point timestamp;                        ///< `timestamp`: when the records were discarded
   discard_condition condition;                 ///< `requestContext.condition`
-  int approximate_invoke_count = 0;            ///< `requestContext.approximateInvokeCount`
+  /// `requestContext.approximateInvokeCount`: invocations of the discarded records; at least 1
+  /// for `RecordAgeExceeded`, also for records too old when read (as AWS recorded).
+  int approximate_invoke_count = 0;
   std::string request_id;                      ///< `requestContext.requestId` (of the last invocation, or empty)
   std::string function_name;                   ///< function the mapping invokes (for `functionArn`)
-  std::optional<failure_response_context> response_context; ///< absent when no invocation reached the function
+  /// `responseContext` of the last invocation; absent (no JSON key) for `RecordAgeExceeded` and
+  /// when no invocation reached the function, as AWS recorded.
+  std::optional<failure_response_context> response_context;
   source_kind kind = source_kind::kinesis;     ///< which `*BatchInfo` key the JSON uses
   stream_batch_info batch_info;                ///< the discarded records
 };

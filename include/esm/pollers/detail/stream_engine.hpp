@@ -745,13 +745,16 @@ private:
     if (hooks_.deliver != nullptr) {
       const auto& first = sh.at(l.pending[0]);
       const auto& last = sh.at(l.pending[n - 1]);
+      // As AWS recorded (§4.6): a RecordAgeExceeded record has no responseContext and counts at
+      // least one invoke, also when its records were too old when read (fidelity A8).
+      const bool aged = why == discard_condition::record_age_exceeded;
       stream_failure_record rec{
           sim_.now(),
           why,
-          l.invokes,
+          aged ? std::max(l.invokes, 1) : l.invokes,
           l.last_request_id,
           fn_->name(),
-          l.invokes > 0 ? l.last_response : std::nullopt,
+          aged || l.invokes == 0 ? std::nullopt : l.last_response,
           Stream::kind,
           stream_batch_info{sh.id(), Stream::sequence_text(first.sequence), Stream::sequence_text(last.sequence),
                             first.arrival, last.arrival, n, stream_.arn()}};
