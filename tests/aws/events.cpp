@@ -471,14 +471,34 @@ TEST_CASE("§4.3 SQS event (standard): the AWS documentation's sample, timestamp
   sim.advance_to(at(2ms)); // first received 2 ms after it was sent, as in the sample
   const esm::aws::event_options o{.event_source_arn = "arn:aws:sqs:us-east-2:123456789012:my-queue"};
   const std::string text = receive_and_render(q, o);
-  const esm_test::golden g{.shape_only = {{"Records[0].messageId", "AWS's message ids are random UUIDs"},
-                                          {"Records[0].receiptHandle", "opaque"}}};
+  const esm_test::golden g{
+      .shape_only = {{"Records[0].messageId", "AWS's message ids are random UUIDs"},
+                     {"Records[0].receiptHandle", "opaque"}},
+      .extra_allowed = {{"Records[0].md5OfMessageAttributes",
+                         "AWS recorded null without attributes; the documentation's sample leaves the key out"}}};
   CHECK(g.diff(ojson::parse(sqs_standard_sample), ojson::parse(text)) == std::vector<std::string>{});
   const ojson e = ojson::parse(text);
-  CHECK_FALSE(e["Records"][0].contains("md5OfMessageAttributes")); // no attributes: no digest
+  REQUIRE(e["Records"][0].contains("md5OfMessageAttributes"));
+  CHECK(e["Records"][0]["md5OfMessageAttributes"].is_null()); // no attributes: null, as AWS recorded
   CHECK_FALSE(e["Records"][0]["attributes"].contains("MessageGroupId"));
   CHECK(e["Records"][0]["attributes"]["SenderId"] == "AIDAIENQZJOLO23YVJ4VO"); // the documented default
   for (const auto& [k, v] : e["Records"][0]["attributes"].items()) CHECK(v.is_string());
+}
+
+TEST_CASE("§4.3 AWS recorded: an SQS record without message attributes has md5OfMessageAttributes null, "
+          "between messageAttributes and md5OfBody",
+          "[aws][events][spec-4.3][recorded]") {
+  // The record as AWS's snapshots show it (values of the run compared by type only).
+  constexpr const char* recorded = R"({"Records":[{"messageId":"<uuid>","receiptHandle":"<handle>","body":"hello",
+    "attributes":{"ApproximateReceiveCount":"1","SentTimestamp":"1700000000000","SenderId":"AIDAIENQZJOLO23YVJ4VO",
+                  "ApproximateFirstReceiveTimestamp":"1700000000000"},
+    "messageAttributes":{},"md5OfMessageAttributes":null,"md5OfBody":"5d41402abc4b2a76b9719d911017c592",
+    "eventSource":"aws:sqs","eventSourceARN":"arn:aws:sqs:us-east-1:123456789012:q","awsRegion":"us-east-1"}]})";
+  esm::simulation sim{at_unix_millis(1'700'000'000'000)};
+  esm::sqs_queue<std::string> q{sim, "q"};
+  q.send("hello");
+  const esm_test::golden g{.shape_only = {{"Records[0].messageId", "seeded"}, {"Records[0].receiptHandle", "opaque"}}};
+  CHECK(g.diff(ojson::parse(recorded), ojson::parse(receive_and_render(q, {}))) == std::vector<std::string>{});
 }
 
 TEST_CASE("§4.3 ApproximateReceiveCount and the timestamps follow the message's receives", "[aws][events][spec-4.3]") {

@@ -257,7 +257,9 @@ void write_sqs_message(std::string& out, const sqs_message<Body>& m, bool fifo, 
   esm::detail::write_sqs_attributes(out, m, fifo, src.epoch, o.sender_id);
   out.append(R"(,"messageAttributes":)");
   esm::detail::write_message_attributes(out, m.attributes);
-  if (!m.attributes.empty()) {
+  if (m.attributes.empty()) {
+    out.append(R"(,"md5OfMessageAttributes":null)"); // as AWS recorded (fidelity A4)
+  } else {
     out.append(R"(,"md5OfMessageAttributes":")");
     out.append(md5_of_message_attributes(m.attributes));
     out.push_back('"');
@@ -385,7 +387,7 @@ void write_event_json(std::string& out, const dynamodb_stream<Item>& stream,
 /// `messageId`, `receiptHandle`, `body`, `attributes` (all strings: `ApproximateReceiveCount`,
 /// `SentTimestamp` and `ApproximateFirstReceiveTimestamp` in epoch ms, `SenderId`, and on FIFO
 /// queues `SequenceNumber`, `MessageGroupId`, `MessageDeduplicationId`), `messageAttributes`,
-/// `md5OfMessageAttributes` (only when there are attributes), `md5OfBody`, `eventSource`
+/// `md5OfMessageAttributes` (`null` without attributes, as AWS recorded), `md5OfBody`, `eventSource`
 /// `aws:sqs`, `eventSourceARN`, `awsRegion`. The body must be text (a contiguous range of bytes)
 /// or have `esm::aws::payload_bytes<Body>`.
 template <class Body, bool Fifo>
