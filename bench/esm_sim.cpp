@@ -45,7 +45,12 @@ hand_written_result hand_written(int minutes) {
   auto handler = [&ages](const esm::stream_batch<esm::kinesis_record<reading>>& b, esm::invocation_context& ctx) {
     ages.push_back((ctx.now() - b.back().arrival).count());
   };
-  esm::stream_poller poller{stream, fn, handler, esm::batching{.batch_size = 100}, esm::parallelization{.factor = 2}};
+  esm::stream_poller poller{stream,
+                            fn,
+                            handler,
+                            esm::batching{.batch_size = 100},
+                            esm::parallelization{.factor = 2},
+                            esm::starting_position::trim_horizon()};
 
   std::vector<std::string> keys;
   for (int k = 0; k < 10'000; ++k) keys.push_back("device-" + std::to_string(k));

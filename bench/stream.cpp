@@ -36,11 +36,9 @@ void BM_stream_poller(benchmark::State& state) {
     esm::kinesis_stream<std::string> stream{sim, {.retention = esm::retention::until_consumed()}};
     esm::function fn{sim, {.name = "bench"}};
     std::uint64_t seen = 0;
-    esm::stream_poller poller{stream, fn,
-                              [&seen](const esm::stream_batch<esm::kinesis_record<std::string>>& b) {
-                                seen += b.size();
-                              },
-                              esm::batching{.batch_size = static_cast<int>(batch)}};
+    esm::stream_poller poller{
+        stream, fn, [&seen](const esm::stream_batch<esm::kinesis_record<std::string>>& b) { seen += b.size(); },
+        esm::batching{.batch_size = static_cast<int>(batch)}, esm::starting_position::trim_horizon()};
     for (int i = 0; i < records; ++i) stream.put(key(), payload());
     sim.run_until_idle();
     if (poller.checkpoint(0) != static_cast<std::uint64_t>(records)) state.SkipWithError("not all checkpointed");

@@ -36,10 +36,9 @@ int main(int argc, char** argv) {
   esm::kinesis_stream<reading> stream{sim, {.shard_count = shards, .retention = esm::retention::until_consumed()}};
   esm::function fn{sim, {.name = "consumer", .default_duration = esm::duration_model::fixed(50ms)}};
   std::uint64_t handled = 0;
-  esm::stream_poller poller{stream, fn,
-                            [&handled](const esm::stream_batch<esm::kinesis_record<reading>>& b) {
-                              handled += b.size();
-                            }};
+  esm::stream_poller poller{
+      stream, fn, [&handled](const esm::stream_batch<esm::kinesis_record<reading>>& b) { handled += b.size(); },
+      esm::starting_position::trim_horizon()};
 
   // Ten partition keys per shard, found by routing, so each shard gets exactly its 1,000/s.
   std::vector<std::string> keys(shards * 10);

@@ -62,9 +62,13 @@ run_result run(bool bisect) {
       }
     }
   };
-  esm::stream_poller poller{payments, fn, handler, esm::batching{.batch_size = 100},
+  esm::stream_poller poller{payments,
+                            fn,
+                            handler,
+                            esm::batching{.batch_size = 100},
                             esm::stream_retry{.max_attempts = 2, .bisect_on_error = bisect},
-                            esm::on_failure{[&](const esm::stream_failure_record& r) { out.sent.push_back(r); }}};
+                            esm::on_failure{[&](const esm::stream_failure_record& r) { out.sent.push_back(r); }},
+                            esm::starting_position::trim_horizon()};
   sim.run_until_idle();
   out.metrics = poller.metrics();
   return out;

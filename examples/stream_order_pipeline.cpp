@@ -88,7 +88,9 @@ int main() {
                             handler,
                             esm::batching{.batch_size = 10},
                             esm::stream_retry{.max_attempts = 3},
-                            esm::stream_options{.report_batch_item_failures = true, .name = "orders-to-validate"},
+                            esm::stream_options{.start = esm::starting_position::trim_horizon(),
+                                                .report_batch_item_failures = true,
+                                                .name = "orders-to-validate"},
                             esm::on_failure{[&](const esm::stream_failure_record& r) { failures.push_back(r); }}};
   checkpoint_now = [&] { return poller.checkpoint(0); };
 

@@ -83,8 +83,13 @@ run_result run(int factor) {
 
   auto handler = [](const batch_type&, esm::invocation_context& ctx) { ctx.elapse(200ms); };
   const esm::parallelization par{.factor = factor};
-  esm::stream_poller poller{clicks, fn, handler, esm::batching{.batch_size = 100}, par,
-                            esm::stream_options{.name = "clicks-" + std::to_string(factor)}};
+  esm::stream_poller poller{
+      clicks,
+      fn,
+      handler,
+      esm::batching{.batch_size = 100},
+      par,
+      esm::stream_options{.start = esm::starting_position::trim_horizon(), .name = "clicks-" + std::to_string(factor)}};
 
   run_result out;
   // The producers: a scheduled event every 10 ms puts 10 records on each shard, cycling through

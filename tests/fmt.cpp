@@ -77,7 +77,7 @@ TEST_CASE("fmt formats a mapping's configuration with AWS's parameter names (Get
   esm::kinesis_stream<std::string> s{sim, {.name = "orders"}};
   esm::function fn{sim, {.name = "f"}};
   esm::stream_poller p{s, fn, [](const esm::stream_batch<esm::kinesis_record<std::string>>&) {},
-                       esm::stream_retry{.max_attempts = 3}};
+                       esm::stream_retry{.max_attempts = 3}, esm::starting_position::trim_horizon()};
   CHECK(fmt::format("{}", p.configuration()) ==
         "EventSourceArn=arn:aws:kinesis:us-east-1:123456789012:stream/orders FunctionName=f State=Enabled "
         "LastProcessingResult=\"No records processed\" BatchSize=100 MaximumBatchingWindowInSeconds=0s "

@@ -141,11 +141,13 @@ TEST_CASE("§2.6 an SQS on-failure destination receives the AWS JSON as the mess
   s.put("k", "a");
   sim.advance_to(at(250ms));
   s.put("k", "b");
-  esm::stream_poller poller{s, fn, [](const esm::stream_batch<esm::kinesis_record<std::string>>&) {
-                              throw std::runtime_error("poison");
-                            },
-                            esm::stream_retry{.max_attempts = 1},
-                            esm::on_failure_queue{dlq, esm::aws::failure_record_json{sim.epoch()}}};
+  esm::stream_poller poller{
+      s,
+      fn,
+      [](const esm::stream_batch<esm::kinesis_record<std::string>>&) { throw std::runtime_error("poison"); },
+      esm::stream_retry{.max_attempts = 1},
+      esm::on_failure_queue{dlq, esm::aws::failure_record_json{sim.epoch()}},
+      esm::starting_position::trim_horizon()};
   sim.run_until_idle();
   REQUIRE(dlq.size() == 1);
   const auto msg = dlq.receive(1);
@@ -177,11 +179,14 @@ TEST_CASE("§2.6 a DynamoDB mapping's SQS destination receives DDBStreamBatchInf
   esm::function fn{sim, {.name = "process"}};
   esm::sqs_queue<std::string> dlq{sim, "failures"};
   t.insert({"a"}, {R"({"pk":{"S":"a"}})"});
-  esm::stream_poller poller{t, fn, [](const esm::stream_batch<esm::dynamodb_record<esm::attribute_map_json>>&) {
+  esm::stream_poller poller{t,
+                            fn,
+                            [](const esm::stream_batch<esm::dynamodb_record<esm::attribute_map_json>>&) {
                               throw std::runtime_error("poison");
                             },
                             esm::stream_retry{.max_attempts = 0},
-                            esm::on_failure_queue{dlq, esm::aws::failure_record_json{sim.epoch()}}};
+                            esm::on_failure_queue{dlq, esm::aws::failure_record_json{sim.epoch()}},
+                            esm::starting_position::trim_horizon()};
   sim.run_until_idle();
   REQUIRE(dlq.size() == 1);
   const ojson e = ojson::parse(dlq.receive(1)[0].body);

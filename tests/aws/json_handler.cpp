@@ -156,15 +156,15 @@ outcome kinesis_scenario() {
     CHECK(poller.checkpoint(0) == 6); // every record processed or discarded: the shard moved on
   };
   if constexpr (Json) {
-    esm::stream_poller p{s,
-                         fn,
-                         esm::aws::json_handler{s,
-                                                [&](std::string_view e, esm::invocation_context& ctx) {
-                                                  return kinesis_function(e, ctx, o.calls);
-                                                }},
-                         rbif,
-                         retry,
-                         esm::on_failure_queue{failures, esm::aws::failure_record_json{sim.epoch()}}};
+    esm::stream_poller p{
+        s,
+        fn,
+        esm::aws::json_handler{
+            s, [&](std::string_view e, esm::invocation_context& ctx) { return kinesis_function(e, ctx, o.calls); }},
+        rbif,
+        retry,
+        esm::on_failure_queue{failures, esm::aws::failure_record_json{sim.epoch()}},
+        esm::starting_position::trim_horizon()};
     run(p);
   } else {
     esm::stream_poller p{s,
@@ -172,7 +172,8 @@ outcome kinesis_scenario() {
                          [&](const kbatch& b, esm::invocation_context& ctx) { return kinesis_native(b, ctx, o.calls); },
                          rbif,
                          retry,
-                         esm::on_failure_queue{failures, esm::aws::failure_record_json{sim.epoch()}}};
+                         esm::on_failure_queue{failures, esm::aws::failure_record_json{sim.epoch()}},
+                         esm::starting_position::trim_horizon()};
     run(p);
   }
   for (auto& m : failures.receive(10)) {
@@ -281,7 +282,8 @@ TEST_CASE("§2.5 an itemIdentifier that is not in the Kinesis batch fails the wh
                                                 }
                                                 return "null";
                                               }},
-                       esm::stream_options{.report_batch_item_failures = true}};
+                       esm::stream_options{.start = esm::starting_position::trim_horizon(),
+                                           .report_batch_item_failures = true}};
   sim.run_until_idle();
   CHECK(sizes == std::vector<std::size_t>{3, 3});
   CHECK(p.metrics().retries == 1);
@@ -318,7 +320,8 @@ TEST_CASE("§2.5 a wrong top-level key reads as success: the batch is checkpoint
                                                 return json{{"batchItemFailure", // typo: not batchItemFailures
                                                              {{{"itemIdentifier", first["kinesis"]["sequenceNumber"]}}}}};
                                               }},
-                       esm::stream_options{.report_batch_item_failures = true}};
+                       esm::stream_options{.start = esm::starting_position::trim_horizon(),
+                                           .report_batch_item_failures = true}};
   sim.run_until_idle();
   CHECK(calls == 1);
   CHECK(p.metrics().processed_event_count == 3);
@@ -391,7 +394,7 @@ TEST_CASE("a thrown exception stays a function error: retried, then discarded", 
                                                 attempts.push_back(ctx.attempt());
                                                 throw std::runtime_error("boom");
                                               }},
-                       esm::stream_retry{.max_attempts = 2}};
+                       esm::stream_retry{.max_attempts = 2}, esm::starting_position::trim_horizon()};
   sim.run_until_idle();
   CHECK(attempts == std::vector<int>{1, 2, 3});
   CHECK(fn.metrics().errors == 3);
@@ -464,7 +467,8 @@ TEST_CASE("§2.7 §4.5 a JSON-only tumbling-window function: state flows invoke 
   kstream s{sim, {.name = "lambda-stream"}};
   esm::function fn{sim, {.name = "f"}};
   std::vector<json> events;
-  esm::stream_poller p{s, fn,
+  esm::stream_poller p{s,
+                       fn,
                        esm::aws::json_window_handler{s,
                                                      [&](std::string_view text) {
                                                        const json e = json::parse(text);
@@ -477,7 +481,9 @@ TEST_CASE("§2.7 §4.5 a JSON-only tumbling-window function: state flows invoke 
                                                        return json{{"state", {{"sum", sum}}},
                                                                    {"batchItemFailures", json::array()}};
                                                      }},
-                       esm::tumbling_window{.size = 10s}, esm::batching{.batch_size = 2}};
+                       esm::tumbling_window{.size = 10s},
+                       esm::batching{.batch_size = 2},
+                       esm::starting_position::trim_horizon()};
   sim.advance_to(at(1s));
   for (const char* d : {"1", "2", "3"}) s.put("k", d);
   sim.run_until_idle();
@@ -512,7 +518,7 @@ TEST_CASE("§2.7 a window response without state fails the invoke: the records a
                                                        return ctx.attempt() == 1 ? R"({"batchItemFailures":[]})"
                                                                                  : R"({"state":{}})";
                                                      }},
-                       esm::tumbling_window{.size = 10s}};
+                       esm::tumbling_window{.size = 10s}, esm::starting_position::trim_horizon()};
   s.put("k", "1");
   s.put("k", "2");
   sim.run_until_idle();
@@ -531,13 +537,16 @@ TEST_CASE("§4.2 a JSON-only function reads DynamoDB images back as plain JSON",
   const json after{{"pk", "o-1"}, {"status", "paid"}, {"total", 10}};
   t.modify({"o-1"}, esm::aws::to_attribute_map(before), esm::aws::to_attribute_map(after));
   std::vector<json> images;
-  esm::stream_poller p{t, fn, esm::aws::json_handler{t, [&](std::string_view text) {
-                                                       const json e = json::parse(text);
-                                                       const auto& d = e["Records"][0]["dynamodb"];
-                                                       images.push_back(esm::aws::from_attribute_map(d["OldImage"]));
-                                                       images.push_back(esm::aws::from_attribute_map(d["NewImage"]));
-                                                       images.push_back(esm::aws::from_attribute_map(d["Keys"]));
-                                                     }}};
+  esm::stream_poller p{t, fn,
+                       esm::aws::json_handler{t,
+                                              [&](std::string_view text) {
+                                                const json e = json::parse(text);
+                                                const auto& d = e["Records"][0]["dynamodb"];
+                                                images.push_back(esm::aws::from_attribute_map(d["OldImage"]));
+                                                images.push_back(esm::aws::from_attribute_map(d["NewImage"]));
+                                                images.push_back(esm::aws::from_attribute_map(d["Keys"]));
+                                              }},
+                       esm::starting_position::trim_horizon()};
   sim.run_until_idle();
   REQUIRE(images.size() == 3);
   CHECK(images[0] == before);

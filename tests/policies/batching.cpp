@@ -87,7 +87,8 @@ TEST_CASE("a user batching policy that cuts at 1 KiB changes the stream batches"
   // 50 records of 200 B data + 1 B key: 5 fit in 1 KiB (1,005 B), a sixth would not.
   for (int i = 0; i < 50; ++i) s.put("k", std::string(200, 'x'));
   std::vector<std::size_t> sizes;
-  esm::stream_poller poller{s, fn, [&](const kbatch& b) { sizes.push_back(b.size()); }, kib_batches{}};
+  esm::stream_poller poller{s, fn, [&](const kbatch& b) { sizes.push_back(b.size()); }, kib_batches{},
+                            esm::starting_position::trim_horizon()};
   sim.run_until_idle();
   REQUIRE(sizes.size() == 10);
   for (const auto n : sizes) CHECK(n == 5);
@@ -103,7 +104,8 @@ TEST_CASE("a single record over the policy's byte limit is still sent alone", "[
   s.put("k", std::string(2000, 'x'));
   s.put("k", "small");
   std::vector<std::size_t> sizes;
-  esm::stream_poller poller{s, fn, [&](const kbatch& b) { sizes.push_back(b.size()); }, kib_batches{}};
+  esm::stream_poller poller{s, fn, [&](const kbatch& b) { sizes.push_back(b.size()); }, kib_batches{},
+                            esm::starting_position::trim_horizon()};
   sim.run_until_idle();
   CHECK(sizes == std::vector<std::size_t>{1, 1});
 }
@@ -114,10 +116,9 @@ TEST_CASE("a user batching policy that waits for 3 records holds a partial batch
   kstream s{sim, {}};
   esm::function fn{sim, {.name = "f"}};
   std::vector<std::pair<time_point, std::size_t>> calls;
-  esm::stream_poller poller{s, fn, [&](const kbatch& b, esm::invocation_context& ctx) {
-                              calls.emplace_back(ctx.start_time(), b.size());
-                            },
-                            at_least{}};
+  esm::stream_poller poller{
+      s, fn, [&](const kbatch& b, esm::invocation_context& ctx) { calls.emplace_back(ctx.start_time(), b.size()); },
+      at_least{}, esm::starting_position::trim_horizon()};
   s.put("k", "a");
   s.put("k", "b");
   sim.run_for(10s);
@@ -158,6 +159,7 @@ TEST_CASE("checked limits: a batching policy's limits are validated like BatchSi
   esm::simulation sim;
   kstream s{sim, {}};
   esm::function fn{sim, {.name = "f"}};
-  CHECK_THROWS_WITH((esm::stream_poller{s, fn, [](const kbatch&) {}, zero_records{}}),
-                    Catch::Contains("batch_limits.max_records must be in [1, 10000]"));
+  CHECK_THROWS_WITH(
+      (esm::stream_poller{s, fn, [](const kbatch&) {}, zero_records{}, esm::starting_position::trim_horizon()}),
+      Catch::Contains("batch_limits.max_records must be in [1, 10000]"));
 }

@@ -115,12 +115,16 @@ TEST_CASE("a user retry policy with a fixed delay changes when the stream poller
   journal j;
   s.put("k", "bad");
   s.put("k", "next");
-  esm::stream_poller poller{s, fn,
+  esm::stream_poller poller{s,
+                            fn,
                             [&](const kbatch& b, esm::invocation_context& ctx) {
                               j.record(b, ctx);
                               if (b.front().data == "bad") throw std::runtime_error("x");
                             },
-                            esm::batching{.batch_size = 1}, fixed_delay_retry{}, j.destination()};
+                            esm::batching{.batch_size = 1},
+                            fixed_delay_retry{},
+                            j.destination(),
+                            esm::starting_position::trim_horizon()};
   sim.run_until_idle();
   REQUIRE(j.calls.size() == 5);
   CHECK(j.calls[0].first == at(0s));
@@ -150,14 +154,17 @@ TEST_CASE("a retry policy sees timeouts and partial failures as such", "[policie
   s.put("k", "p1");
   s.put("k", "p2");
   const auto seq = esm::kinesis_sequence_number(s.shard_at(0).at(3).sequence);
-  esm::stream_poller poller{s, fn,
-                            [&](const kbatch& b, esm::invocation_context& ctx) -> esm::batch_response {
-                              if (b.front().data == "slow") ctx.elapse(2s);
-                              if (b.back().data == "p2") return esm::batch_response::failed({seq});
-                              return {};
-                            },
-                            esm::batching{.batch_size = 2}, fixed_delay_retry{},
-                            esm::stream_options{.report_batch_item_failures = true}};
+  esm::stream_poller poller{
+      s,
+      fn,
+      [&](const kbatch& b, esm::invocation_context& ctx) -> esm::batch_response {
+        if (b.front().data == "slow") ctx.elapse(2s);
+        if (b.back().data == "p2") return esm::batch_response::failed({seq});
+        return {};
+      },
+      esm::batching{.batch_size = 2},
+      fixed_delay_retry{},
+      esm::stream_options{.start = esm::starting_position::trim_horizon(), .report_batch_item_failures = true}};
   sim.run_until_idle();
   const auto& seen = poller.policy<fixed_delay_retry>().seen;
   REQUIRE(seen.size() >= 2);
@@ -180,13 +187,17 @@ TEST_CASE("a retry policy's bisect on an unsplittable failure retries at once", 
   esm::function fn{sim, {.name = "f"}};
   journal j;
   for (int i = 0; i < 4; ++i) s.put("k", std::to_string(i));
-  esm::stream_poller poller{s, fn,
+  esm::stream_poller poller{s,
+                            fn,
                             [&](const kbatch& b, esm::invocation_context& ctx) {
                               j.record(b, ctx);
                               for (const auto& r : b)
                                 if (r.data == "2") throw std::runtime_error("x");
                             },
-                            esm::batching{.batch_size = 4}, always_bisect{}, j.destination()};
+                            esm::batching{.batch_size = 4},
+                            always_bisect{},
+                            j.destination(),
+                            esm::starting_position::trim_horizon()};
   sim.run_until_idle();
   // [0 1 2 3] fails -> [0 1] ok, [2 3] fails -> [2] fails and is discarded, [3] ok.
   REQUIRE(j.calls.size() == 5);

@@ -66,8 +66,9 @@ TEST_CASE("a user throttle policy sets the stream poller's retry delay after thr
   hog(fn, 1s);
   std::vector<time_point> starts;
   s.put("k", "x");
-  esm::stream_poller poller{s, fn, [&](const kbatch&, esm::invocation_context& ctx) { starts.push_back(ctx.start_time()); },
-                            patient{}};
+  esm::stream_poller poller{s, fn,
+                            [&](const kbatch&, esm::invocation_context& ctx) { starts.push_back(ctx.start_time()); },
+                            patient{}, esm::starting_position::trim_horizon()};
   sim.run_until_idle();
   // Throttled at 0, 0.1, 0.3, 0.6 s; the slot frees at 1 s; sent at 1.0 s.
   REQUIRE(starts.size() == 1);

@@ -42,7 +42,7 @@ TEST_CASE("§1 configuration() reports every parameter of a stream mapping with 
   esm::simulation sim;
   kstream s{sim, {.name = "orders"}};
   esm::function fn{sim, {.name = "f"}};
-  esm::stream_poller p{s, fn, [](const kbatch&) {}};
+  esm::stream_poller p{s, fn, [](const kbatch&) {}, esm::starting_position::trim_horizon()};
   const auto c = p.configuration();
   CHECK(c.name == "esm");
   CHECK(c.kind == esm::source_kind::kinesis);
@@ -91,7 +91,7 @@ TEST_CASE("§1 update() validates each stream parameter at both ends and one ste
   esm::simulation sim;
   kstream s{sim, {}};
   esm::function fn{sim, {.name = "f"}};
-  esm::stream_poller p{s, fn, [](const kbatch&) {}};
+  esm::stream_poller p{s, fn, [](const kbatch&) {}, esm::starting_position::trim_horizon()};
   auto ok = [&](const esm::stream_mapping_update& u) { CHECK_NOTHROW(p.update(u)); };
   auto bad = [&](const esm::stream_mapping_update& u) {
     const auto before = p.configuration();
@@ -151,7 +151,7 @@ TEST_CASE("§1 an updated BatchSize and window apply to the next batch; the one 
   esm::function fn{sim, {.name = "f", .default_duration = esm::duration_model::fixed(1s)}};
   sizes z;
   put_n(s, 30);
-  esm::stream_poller p{s, fn, z.handler(), esm::batching{.batch_size = 10}};
+  esm::stream_poller p{s, fn, z.handler(), esm::batching{.batch_size = 10}, esm::starting_position::trim_horizon()};
   sim.run_for(500ms); // the first batch of 10 is in flight
   p.update({.batch_size = 4});
   CHECK(p.batch_size() == 4);
@@ -174,7 +174,8 @@ TEST_CASE("§1 an updated ParallelizationFactor reaches a shard once its lanes a
   esm::simulation sim;
   kstream s{sim, {}};
   esm::function fn{sim, {.name = "f", .default_duration = esm::duration_model::fixed(1s)}};
-  esm::stream_poller p{s, fn, [](const kbatch&) {}, esm::batching{.batch_size = 1}};
+  esm::stream_poller p{s, fn, [](const kbatch&) {}, esm::batching{.batch_size = 1},
+                       esm::starting_position::trim_horizon()};
   for (int k = 0; k < 50; ++k) s.put("key" + std::to_string(k), "x");
   sim.run_for(2500ms);
   CHECK(p.metrics().max_concurrency == 1);
@@ -198,14 +199,16 @@ TEST_CASE("§1 updated retry settings apply to the next failure: attempts, recor
   std::vector<esm::stream_failure_record> failures;
   std::vector<std::size_t> calls;
   put_n(s, 4);
-  esm::stream_poller p{s, fn,
+  esm::stream_poller p{s,
+                       fn,
                        [&](const kbatch& b) {
                          calls.push_back(b.size());
                          for (const auto& r : b)
                            if (r.data == "2") throw std::runtime_error("x");
                        },
                        esm::batching{.batch_size = 4},
-                       esm::on_failure{[&](const esm::stream_failure_record& r) { failures.push_back(r); }}};
+                       esm::on_failure{[&](const esm::stream_failure_record& r) { failures.push_back(r); }},
+                       esm::starting_position::trim_horizon()};
   sim.run_for(3s); // infinite retries: still failing
   CHECK(failures.empty());
   p.update({.maximum_retry_attempts = 0, .bisect_batch_on_function_error = true});
@@ -230,12 +233,15 @@ TEST_CASE("§1 updated FunctionResponseTypes, filters, Enabled and function appl
   esm::function f1{sim, {.name = "f1"}};
   esm::function f2{sim, {.name = "f2"}};
   std::vector<std::string> seen;
-  esm::stream_poller p{s, f1,
+  esm::stream_poller p{s,
+                       f1,
                        [&](const kbatch& b) -> esm::batch_response {
                          for (const auto& r : b) seen.push_back(r.data);
                          return esm::batch_response::failed({esm::kinesis_sequence_number(b.back().sequence)});
                        },
-                       esm::filter_criteria{}, esm::stream_retry{.max_attempts = 0}};
+                       esm::filter_criteria{},
+                       esm::stream_retry{.max_attempts = 0},
+                       esm::starting_position::trim_horizon()};
   s.put("a", "1");
   sim.run_until_idle();
   CHECK(p.metrics().processed_event_count == 1); // the response is ignored: success
@@ -273,7 +279,7 @@ TEST_CASE("§1 update() of a parameter that a user-written policy owns is a usag
   esm::simulation sim;
   kstream s{sim, {}};
   esm::function fn{sim, {.name = "f"}};
-  esm::stream_poller p{s, fn, [](const kbatch&) {}, own_batching{}};
+  esm::stream_poller p{s, fn, [](const kbatch&) {}, own_batching{}, esm::starting_position::trim_horizon()};
   CHECK(p.configuration().batch_size == 3);
   CHECK_FALSE(p.configuration().maximum_batching_window.has_value());
   CHECK(esm_test::error_of<esm::usage_error>([&] { p.update({.batch_size = 5}); })
@@ -291,7 +297,7 @@ TEST_CASE("§1 an updated TumblingWindowInSeconds starts with the next window", 
                          windows.emplace_back(w.start, w.end);
                          return esm::window_response{.state = std::string{"s"}};
                        },
-                       esm::tumbling_window{.size = 10s}};
+                       esm::tumbling_window{.size = 10s}, esm::starting_position::trim_horizon()};
   CHECK(p.configuration().tumbling_window == 10s);
   CHECK_THROWS_AS(p.update({.tumbling_window = 0s}), esm::config_error);
   CHECK_THROWS_AS(p.update({.tumbling_window = 901s}), esm::config_error);

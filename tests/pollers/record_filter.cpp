@@ -211,7 +211,8 @@ TEST_CASE("§5 Kinesis: data is matched as JSON; filtered records are skipped an
   esm::function fn{sim, {.name = "f"}};
   seen s;
   esm::stream_poller p{st, fn, [&](const esm::stream_batch<kstream::record_type>& b) { s.add_data(b); },
-                       esm::filter_criteria{R"({"data":{"temp":[{"numeric":[">",30]}]}})"}};
+                       esm::filter_criteria{R"({"data":{"temp":[{"numeric":[">",30]}]}})"},
+                       esm::starting_position::trim_horizon()};
   st.put("k", R"({"temp":25})");
   st.put("k", R"({"temp":31})");
   st.put("k", R"({"temp":"35"})"); // a string is not a number
@@ -233,7 +234,7 @@ TEST_CASE("§5 Kinesis: a poll whose records are all filtered out invokes nothin
   esm::function fn{sim, {.name = "f"}};
   seen s;
   esm::stream_poller p{st, fn, [&](const esm::stream_batch<kstream::record_type>& b) { s.add_data(b); },
-                       esm::filter_criteria{R"({"partitionKey":["keep"]})"}};
+                       esm::filter_criteria{R"({"partitionKey":["keep"]})"}, esm::starting_position::trim_horizon()};
   for (int i = 0; i < 50; ++i) st.put("drop", std::to_string(i));
   sim.run_until(esm::time_point{} + 5s);
   CHECK(s.invocations == 0);
@@ -251,14 +252,19 @@ TEST_CASE("§5 Kinesis: a plain-value pattern on data is rejected at create; unk
   kstream st{sim, {.name = "s"}};
   esm::function fn{sim, {.name = "f"}};
   const auto h = [](const esm::stream_batch<kstream::record_type>&) {};
-  CHECK(esm_test::config_error_of([&] { esm::stream_poller p{st, fn, h, esm::filter_criteria{R"({"data":["x"]})"}}; }) ==
+  CHECK(esm_test::config_error_of([&] {
+          esm::stream_poller p{st, fn, h, esm::filter_criteria{R"({"data":["x"]})"},
+                               esm::starting_position::trim_horizon()};
+        }) ==
         "filter_criteria must be a JSON object pattern on 'data' (kinesis filters need JSON records) for a kinesis "
         "event source mapping, got a pattern of plain values on 'data'");
-  CHECK_THROWS_WITH(esm::stream_poller(st, fn, h, esm::filter_criteria{R"({"body":{"x":[1]}})"}),
+  CHECK_THROWS_WITH(esm::stream_poller(st, fn, h, esm::filter_criteria{R"({"body":{"x":[1]}})"},
+                                       esm::starting_position::trim_horizon()),
                     Catch::Matchers::Contains("got a pattern on 'body'"));
   CHECK_NOTHROW(esm::stream_poller(st, fn, h,
                                    esm::filter_criteria{R"({"eventName":["aws:kinesis:record"],)"
-                                                        R"("sequenceNumber":[{"prefix":"49"}]})"}));
+                                                        R"("sequenceNumber":[{"prefix":"49"}]})"},
+                                   esm::starting_position::trim_horizon()));
 }
 
 TEST_CASE("§5 Kinesis metadata: eventID is <shardId>:<sequenceNumber>, approximateArrivalTimestamp a number",
@@ -270,7 +276,8 @@ TEST_CASE("§5 Kinesis metadata: eventID is <shardId>:<sequenceNumber>, approxim
   // 2018-12-17T21:30:50.987Z is 1545082250.987.
   esm::stream_poller p{st, fn, [&](const esm::stream_batch<kstream::record_type>& b) { s.add_data(b); },
                        esm::filter_criteria{R"({"approximateArrivalTimestamp":[{"numeric":["<",1545082251]}]})",
-                                            R"({"eventID":[{"suffix":"000000000000000000000000000000000000000003"}]})"}};
+                                            R"({"eventID":[{"suffix":"000000000000000000000000000000000000000003"}]})"},
+                       esm::starting_position::trim_horizon()};
   st.put("k", "first");  // at .987: kept by the first filter
   sim.run_until(esm::time_point{} + 2s);
   st.put("k", "second"); // later: dropped
@@ -285,7 +292,8 @@ TEST_CASE("§5 a predicate filter works on streams too (record_filter)", "[polle
   esm::function fn{sim, {.name = "f"}};
   seen s;
   esm::stream_poller p{st, fn, [&](const esm::stream_batch<kstream::record_type>& b) { s.add_data(b); },
-                       esm::record_filter{[](const kstream::record_type& r) { return r.data != "skip"; }}};
+                       esm::record_filter{[](const kstream::record_type& r) { return r.data != "skip"; }},
+                       esm::starting_position::trim_horizon()};
   st.put("k", "a");
   st.put("k", "skip");
   st.put("k", "b");
@@ -306,7 +314,8 @@ TEST_CASE("§5 DynamoDB: eventName and the dynamodb object (Keys, NewImage in At
     for (const auto& r : b) names.push_back(std::string{esm::to_string(r.event_name)} + ":" + r.keys.partition_key);
   };
   SECTION("eventName") {
-    esm::stream_poller p{t, fn, h, esm::filter_criteria{R"({"eventName":["INSERT"]})"}};
+    esm::stream_poller p{t, fn, h, esm::filter_criteria{R"({"eventName":["INSERT"]})"},
+                         esm::starting_position::trim_horizon()};
     t.insert({"1"}, ddb_item{R"({"Id":{"N":"1"}})"});
     t.modify({"1"}, ddb_item{R"({"Id":{"N":"1"}})"}, ddb_item{R"({"Id":{"N":"1"},"x":{"S":"y"}})"});
     t.remove({"1"}, ddb_item{R"({"Id":{"N":"1"},"x":{"S":"y"}})"});
@@ -317,14 +326,16 @@ TEST_CASE("§5 DynamoDB: eventName and the dynamodb object (Keys, NewImage in At
   SECTION("NewImage values are AttributeValue-encoded: numbers are strings, so numeric does not apply") {
     esm::stream_poller p{t, fn, h,
                          esm::filter_criteria{R"({"dynamodb":{"NewImage":{"Status":{"S":["paid"]}}}})",
-                                              R"({"dynamodb":{"NewImage":{"Total":{"N":[{"numeric":[">",10]}]}}}})"}};
+                                              R"({"dynamodb":{"NewImage":{"Total":{"N":[{"numeric":[">",10]}]}}}})"},
+                         esm::starting_position::trim_horizon()};
     t.insert({"1"}, ddb_item{R"({"Id":{"N":"1"},"Status":{"S":"paid"},"Total":{"N":"5"}})"});
     t.insert({"2"}, ddb_item{R"({"Id":{"N":"2"},"Status":{"S":"new"},"Total":{"N":"50"}})"});
     sim.run_until(esm::time_point{} + 5s);
     CHECK(names == strings{"INSERT:1"});
   }
   SECTION("Keys are rendered with the table's key schema") {
-    esm::stream_poller p{t, fn, h, esm::filter_criteria{R"({"dynamodb":{"Keys":{"Id":{"N":["2"]}}}})"}};
+    esm::stream_poller p{t, fn, h, esm::filter_criteria{R"({"dynamodb":{"Keys":{"Id":{"N":["2"]}}}})"},
+                         esm::starting_position::trim_horizon()};
     t.insert({"1"}, ddb_item{"{}"});
     t.insert({"2"}, ddb_item{"{}"});
     sim.run_until(esm::time_point{} + 5s);
@@ -333,7 +344,8 @@ TEST_CASE("§5 DynamoDB: eventName and the dynamodb object (Keys, NewImage in At
   SECTION("eventID is the record's event_id() (32 hex digits)") {
     dstream::record_type second;
     second.sequence = 2; // the stream's second write
-    esm::stream_poller p{t, fn, h, esm::filter_criteria{R"({"eventID":[")" + second.event_id() + R"("]})"}};
+    esm::stream_poller p{t, fn, h, esm::filter_criteria{R"({"eventID":[")" + second.event_id() + R"("]})"},
+                         esm::starting_position::trim_horizon()};
     t.insert({"1"}, ddb_item{"{}"});
     t.insert({"2"}, ddb_item{"{}"});
     t.insert({"3"}, ddb_item{"{}"});
@@ -341,7 +353,8 @@ TEST_CASE("§5 DynamoDB: eventName and the dynamodb object (Keys, NewImage in At
     CHECK(names == strings{"INSERT:2"});
   }
   SECTION("images exist only as the view type keeps them; exists:false matches their absence") {
-    esm::stream_poller p{t, fn, h, esm::filter_criteria{R"({"dynamodb":{"OldImage":{"Id":{"N":[{"exists":false}]}}}})"}};
+    esm::stream_poller p{t, fn, h, esm::filter_criteria{R"({"dynamodb":{"OldImage":{"Id":{"N":[{"exists":false}]}}}})"},
+                         esm::starting_position::trim_horizon()};
     t.insert({"1"}, ddb_item{R"({"Id":{"N":"1"}})"});
     t.modify({"1"}, ddb_item{R"({"Id":{"N":"1"}})"}, ddb_item{R"({"Id":{"N":"1"}})"});
     sim.run_until(esm::time_point{} + 5s);
@@ -356,13 +369,17 @@ TEST_CASE("§5 DynamoDB: a dynamodb pattern needs items that render as Attribute
   esm::dynamodb_stream<std::string> plain{sim, {.name = "plain"}};
   dstream t{sim, {.name = "orders"}};
   esm::function fn{sim, {.name = "f"}};
-  CHECK_THROWS_WITH(esm::stream_poller(plain, fn, [](const esm::stream_batch<esm::dynamodb_record<std::string>>&) {},
-                                       esm::filter_criteria{R"({"dynamodb":{"Keys":{"pk":{"S":["a"]}}}})"}),
+  CHECK_THROWS_WITH(esm::stream_poller(
+                        plain, fn, [](const esm::stream_batch<esm::dynamodb_record<std::string>>&) {},
+                        esm::filter_criteria{R"({"dynamodb":{"Keys":{"pk":{"S":["a"]}}}})"},
+                        esm::starting_position::trim_horizon()),
                     Catch::Matchers::Contains("AttributeValue JSON"));
   // Metadata filters work whatever the item type.
-  CHECK_NOTHROW(esm::stream_poller(plain, fn, [](const esm::stream_batch<esm::dynamodb_record<std::string>>&) {},
-                                   esm::filter_criteria{R"({"eventName":["REMOVE"]})"}));
-  CHECK_THROWS_WITH(esm::stream_poller(t, fn, [](const esm::stream_batch<dstream::record_type>&) {},
-                                       esm::filter_criteria{R"({"dynamodb":["x"]})"}),
+  CHECK_NOTHROW(esm::stream_poller(
+      plain, fn, [](const esm::stream_batch<esm::dynamodb_record<std::string>>&) {},
+      esm::filter_criteria{R"({"eventName":["REMOVE"]})"}, esm::starting_position::trim_horizon()));
+  CHECK_THROWS_WITH(esm::stream_poller(
+                        t, fn, [](const esm::stream_batch<dstream::record_type>&) {},
+                        esm::filter_criteria{R"({"dynamodb":["x"]})"}, esm::starting_position::trim_horizon()),
                     Catch::Matchers::Contains("a JSON object pattern on 'dynamodb'"));
 }

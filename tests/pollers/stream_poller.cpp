@@ -66,7 +66,13 @@ TEST_CASE("stream mapping config: every parameter at both ends and one step outs
   kstream s{sim, {}};
   esm::function fn{sim, {.name = "f"}};
   auto h = [](const kbatch&) {};
-  auto make = [&](auto... p) { esm::stream_poller poller{s, fn, h, p...}; };
+  auto make = [&](auto... p) { // TRIM_HORIZON unless the test gives a position
+    if constexpr ((std::is_same_v<decltype(p), esm::starting_position> || ...)) {
+      esm::stream_poller poller{s, fn, h, p...};
+    } else {
+      esm::stream_poller poller{s, fn, h, p..., esm::starting_position::trim_horizon()};
+    }
+  };
   CHECK_NOTHROW(make(esm::batching{.batch_size = 1}));
   CHECK_NOTHROW(make(esm::batching{.batch_size = 10'000}));
   CHECK(esm_test::config_error_of([&] { make(esm::batching{.batch_size = 0}); }) ==
@@ -95,11 +101,45 @@ TEST_CASE("stream mapping config: every parameter at both ends and one step outs
         "mapping, got 59s");
   CHECK_THROWS_AS(make(esm::stream_retry{.max_record_age = 0s}), esm::config_error);
   CHECK_THROWS_AS(make(esm::stream_retry{.max_record_age = 604'801s}), esm::config_error);
-  CHECK_NOTHROW(make(esm::stream_options{.start = esm::starting_position::latest()}));
-  CHECK_NOTHROW(make(esm::stream_options{.start = esm::starting_position::at_timestamp(sim.now())}));
-  CHECK_THROWS_AS(make(esm::stream_options{.start = esm::starting_position::at_timestamp(sim.now() + 1s)}),
-                  esm::config_error);
-  CHECK_THROWS_AS(make(esm::stream_options{.start = esm::starting_position::at_sequence_number(1)}), esm::config_error);
+  CHECK_NOTHROW(make(esm::starting_position::latest()));
+  CHECK_NOTHROW(make(esm::starting_position::at_timestamp(sim.now())));
+  CHECK_THROWS_AS(make(esm::starting_position::at_timestamp(sim.now() + 1s)), esm::config_error);
+  CHECK_THROWS_AS(make(esm::starting_position::at_sequence_number(1)), esm::config_error);
+}
+
+TEST_CASE("§1 AWS recorded: StartingPosition is required; a mapping without one is a config_error naming it",
+          "[pollers][stream][config][spec-1][recorded]") {
+  // AWS: "Value null at 'startingPosition' failed to satisfy constraint: Member must not be null".
+  esm::simulation sim;
+  kstream s{sim, {}};
+  esm::function fn{sim, {.name = "f"}};
+  auto h = [](const kbatch&) {};
+  s.put("k", "a");
+  try {
+    esm::stream_poller poller{s, fn, h, esm::batching{.batch_size = 10}};
+    FAIL("a mapping without StartingPosition was created");
+  } catch (const esm::config_error& e) {
+    CHECK(e.parameter() == "start");
+    CHECK(std::string{e.what()} == "start must be trim_horizon, latest or at_timestamp (StartingPosition is required) "
+                                   "for a kinesis event source mapping, got none");
+  }
+  CHECK(esm_test::config_error_of([&] {
+          esm::stream_poller poller{s, fn, h, esm::stream_options{.name = "x"}};
+        }) ==
+        "start must be trim_horizon, latest or at_timestamp (StartingPosition is required) for a kinesis event source "
+        "mapping, got none");
+  // Nothing was read or invoked by the refused mappings.
+  CHECK(fn.metrics().invocations == 0);
+  // Given once, as an argument or in stream_options: both forms work; both at once is an error.
+  CHECK_NOTHROW([&] { esm::stream_poller poller{s, fn, h, esm::starting_position::latest()}; }());
+  CHECK_NOTHROW([&] {
+    esm::stream_poller poller{s, fn, h, esm::stream_options{.start = esm::starting_position::latest()}};
+  }());
+  CHECK(esm_test::config_error_of([&] {
+          esm::stream_poller poller{s, fn, h, esm::stream_options{.start = esm::starting_position::latest()},
+                                    esm::starting_position::trim_horizon()};
+        }) == "start must be given once: as an esm::starting_position argument or as stream_options::start for a "
+              "kinesis event source mapping, got both");
 }
 
 TEST_CASE("policies are found by concept in any order; each concept has negative checks",
@@ -119,11 +159,21 @@ TEST_CASE("policies are found by concept in any order; each concept has negative
   esm::function fn{sim, {.name = "f"}};
   journal j;
   auto h = [&](const kbatch& b, esm::invocation_context& ctx) { j.record(b, ctx); };
-  esm::stream_poller a{s, fn, h, esm::stream_retry{.max_attempts = 1}, esm::batching{.batch_size = 2}};
-  esm::stream_poller b{s, fn, h, esm::batching{.batch_size = 2}, esm::stream_retry{.max_attempts = 1}};
+  esm::stream_poller a{s,
+                       fn,
+                       h,
+                       esm::stream_retry{.max_attempts = 1},
+                       esm::batching{.batch_size = 2},
+                       esm::starting_position::trim_horizon()};
+  esm::stream_poller b{s,
+                       fn,
+                       h,
+                       esm::batching{.batch_size = 2},
+                       esm::stream_retry{.max_attempts = 1},
+                       esm::starting_position::trim_horizon()};
   CHECK(a.batch_size() == 2);
   CHECK(b.batch_size() == 2);
-  esm::stream_poller c{s, fn, h};
+  esm::stream_poller c{s, fn, h, esm::starting_position::trim_horizon()};
   CHECK(c.batch_size() == 100); // AWS default for streams
 }
 
@@ -132,7 +182,8 @@ TEST_CASE("an idle Kinesis shard is polled once per second (§2.1)", "[pollers][
   kstream s{sim, {}};
   esm::function fn{sim, {.name = "f"}};
   journal j;
-  esm::stream_poller poller{s, fn, [&](const kbatch& b, esm::invocation_context& ctx) { j.record(b, ctx); }};
+  esm::stream_poller poller{s, fn, [&](const kbatch& b, esm::invocation_context& ctx) { j.record(b, ctx); },
+                            esm::starting_position::trim_horizon()};
   sim.advance_to(at(300ms));
   s.put("k", "a");
   sim.run_until_idle();
@@ -155,7 +206,8 @@ TEST_CASE("a backlogged shard is read continuously, one batch at a time, in orde
   esm::function fn{sim, {.name = "f", .default_duration = esm::duration_model::fixed(100ms)}};
   journal j;
   put_n(s, 250);
-  esm::stream_poller poller{s, fn, [&](const kbatch& b, esm::invocation_context& ctx) { j.record(b, ctx); }};
+  esm::stream_poller poller{s, fn, [&](const kbatch& b, esm::invocation_context& ctx) { j.record(b, ctx); },
+                            esm::starting_position::trim_horizon()};
   sim.run_until_idle();
   CHECK(j.sizes() == std::vector<std::size_t>{100, 100, 50});
   CHECK(j.calls[0].time == at(0s));
@@ -181,7 +233,7 @@ TEST_CASE("each shard is polled independently: concurrency follows the shard cou
                             [&](const kbatch& b) {
                               for (const auto& r : b) per_shard[b.shard_id()].push_back(std::stoi(r.data));
                             },
-                            esm::batching{.batch_size = 10}};
+                            esm::batching{.batch_size = 10}, esm::starting_position::trim_horizon()};
   sim.run_until_idle();
   CHECK(poller.metrics().max_concurrency == 4);
   CHECK(per_shard.size() == 4);
@@ -200,7 +252,7 @@ TEST_CASE("batches are cut at BatchSize, at the window, or at 6 MB (§1)", "[pol
     esm::function fn{sim, {.name = "f"}};
     journal j;
     esm::stream_poller poller{s, fn, [&](const kbatch& b, esm::invocation_context& ctx) { j.record(b, ctx); },
-                              esm::batching{.batch_size = 5, .window = 3s}};
+                              esm::batching{.batch_size = 5, .window = 3s}, esm::starting_position::trim_horizon()};
     s.put("k", "a");
     sim.advance_to(at(1s));
     s.put("k", "b");
@@ -225,7 +277,8 @@ TEST_CASE("batches are cut at BatchSize, at the window, or at 6 MB (§1)", "[pol
     esm::function fn{sim, {.name = "f"}};
     journal j;
     for (int i = 0; i < 14; ++i) s.put("k", std::string(1'000'000, 'x'));
-    esm::stream_poller poller{s, fn, [&](const kbatch& b, esm::invocation_context& ctx) { j.record(b, ctx); }};
+    esm::stream_poller poller{s, fn, [&](const kbatch& b, esm::invocation_context& ctx) { j.record(b, ctx); },
+                              esm::starting_position::trim_horizon()};
     sim.run_until_idle();
     // 6 MB per invoke; a GetRecords call returns at most 10 MiB (§8), and the next may come only
     // once those bytes are paid for at 2 MiB/s: 6 + 4 from the first read, 4 from the second.
@@ -241,13 +294,16 @@ TEST_CASE("a failing batch blocks its shard while retries are infinite (§2.2)",
   put_n(s, 5);
   int calls = 0;
   std::vector<std::string> seen;
-  esm::stream_poller poller{s, fn,
+  esm::stream_poller poller{s,
+                            fn,
                             [&](const kbatch& b) {
                               ++calls;
                               for (const auto& r : b) seen.push_back(r.data);
                               throw std::runtime_error("poison");
                             },
-                            esm::batching{.batch_size = 2}, esm::stream_retry{.retry_backoff = esm::backoff::none()}};
+                            esm::batching{.batch_size = 2},
+                            esm::stream_retry{.retry_backoff = esm::backoff::none()},
+                            esm::starting_position::trim_horizon()};
   sim.run_for(1min);
   CHECK(calls == 61); // without a retry delay, retried back to back, one second each: at 0, 1, ..., 60 s
   CHECK(seen.size() == 122);
@@ -270,7 +326,7 @@ TEST_CASE("a failing batch is retried with a delay doubling from 250 ms to one m
                               j.record(b, ctx);
                               throw std::runtime_error("poison");
                             },
-                            esm::batching{.batch_size = 2}};
+                            esm::batching{.batch_size = 2}, esm::starting_position::trim_horizon()};
   sim.run_for(5min);
   // Each invocation lasts 1 s; the n-th retry waits 250 ms * 2^(n-1), at most 60 s.
   const std::vector<double> expected = {0, 1.25, 2.75, 4.75, 7.75, 12.75, 21.75, 38.75, 71.75, 132.75, 193.75, 254.75};
@@ -295,12 +351,15 @@ TEST_CASE("§2.3 AWS recording: infinite retries, MaximumRecordAgeInSeconds 60 a
   esm::function fn{sim, {.name = "f"}}; // 10 ms per invocation
   journal j;
   s.put("k", "poison");
-  esm::stream_poller poller{s, fn,
+  esm::stream_poller poller{s,
+                            fn,
                             [&](const kbatch& b, esm::invocation_context& ctx) {
                               j.record(b, ctx);
                               throw std::runtime_error("always");
                             },
-                            esm::stream_retry{.max_attempts = -1, .max_record_age = 60s}, j.destination()};
+                            esm::stream_retry{.max_attempts = -1, .max_record_age = 60s},
+                            j.destination(),
+                            esm::starting_position::trim_horizon()};
   sim.run_until_idle();
   CHECK(j.calls.size() >= 7);
   CHECK(j.calls.size() <= 9);
@@ -332,7 +391,8 @@ TEST_CASE("MaximumRetryAttempts N means N + 1 invocations, then discard to OnFai
                             },
                             esm::batching{.batch_size = 2},
                             esm::stream_retry{.max_attempts = 2},
-                            j.destination()};
+                            j.destination(),
+                            esm::starting_position::trim_horizon()};
   sim.run_until_idle();
   REQUIRE(j.calls.size() == 4);
   CHECK(j.calls[0].attempt == 1);
@@ -369,7 +429,7 @@ TEST_CASE("without a destination, discarded records count as dropped (§2.3, §6
   esm::function fn{sim, {.name = "f"}};
   put_n(s, 4);
   esm::stream_poller poller{s, fn, [](const kbatch&) { throw std::runtime_error("x"); },
-                            esm::stream_retry{.max_attempts = 0}};
+                            esm::stream_retry{.max_attempts = 0}, esm::starting_position::trim_horizon()};
   sim.run_until_idle();
   CHECK(poller.metrics().dropped_event_count == 4);
   CHECK(poller.metrics().batches == 1);
@@ -380,9 +440,12 @@ TEST_CASE("a destination that refuses delivery counts the records as dropped (§
   kstream s{sim, {}};
   esm::function fn{sim, {.name = "f"}};
   put_n(s, 2);
-  esm::stream_poller poller{s, fn, [](const kbatch&) { throw std::runtime_error("x"); },
+  esm::stream_poller poller{s,
+                            fn,
+                            [](const kbatch&) { throw std::runtime_error("x"); },
                             esm::stream_retry{.max_attempts = 0},
-                            esm::on_failure{[](const esm::stream_failure_record&) { return false; }}};
+                            esm::on_failure{[](const esm::stream_failure_record&) { return false; }},
+                            esm::starting_position::trim_horizon()};
   sim.run_until_idle();
   CHECK(poller.metrics().dropped_event_count == 2);
   CHECK(poller.metrics().destination_delivery_failures == 1);
@@ -409,8 +472,12 @@ TEST_CASE("a destination whose configured() is false is no destination; true sen
     put_n(s, 3);
     std::vector<esm::stream_failure_record> sent;
     // One poller type for both settings.
-    esm::stream_poller poller{s, fn, [](const kbatch&) { throw std::runtime_error("x"); },
-                              esm::stream_retry{.max_attempts = 0}, maybe_destination{on ? &sent : nullptr}};
+    esm::stream_poller poller{s,
+                              fn,
+                              [](const kbatch&) { throw std::runtime_error("x"); },
+                              esm::stream_retry{.max_attempts = 0},
+                              maybe_destination{on ? &sent : nullptr},
+                              esm::starting_position::trim_horizon()};
     sim.run_until_idle();
     const auto& m = poller.metrics();
     CHECK(poller.configuration().on_failure_destination == on);
@@ -428,12 +495,15 @@ TEST_CASE("timeouts use retry attempts; throttles do not (§2.2)", "[pollers][st
     esm::function fn{sim, {.name = "f", .timeout = 1s}};
     journal j;
     s.put("k", "slow");
-    esm::stream_poller poller{s, fn,
+    esm::stream_poller poller{s,
+                              fn,
                               [&](const kbatch& b, esm::invocation_context& ctx) {
                                 j.record(b, ctx);
                                 ctx.elapse(2s);
                               },
-                              esm::stream_retry{.max_attempts = 1}, j.destination()};
+                              esm::stream_retry{.max_attempts = 1},
+                              j.destination(),
+                              esm::starting_position::trim_horizon()};
     sim.run_until_idle();
     CHECK(j.calls.size() == 2);
     REQUIRE(j.failures.size() == 1);
@@ -449,8 +519,12 @@ TEST_CASE("timeouts use retry attempts; throttles do not (§2.2)", "[pollers][st
     fn.invoke(hog_event, hog, [](const esm::invocation_result&) {});
     journal j;
     s.put("k", "x");
-    esm::stream_poller poller{s, fn, [&](const kbatch& b, esm::invocation_context& ctx) { j.record(b, ctx); },
-                              esm::stream_retry{.max_attempts = 0}, j.destination()};
+    esm::stream_poller poller{s,
+                              fn,
+                              [&](const kbatch& b, esm::invocation_context& ctx) { j.record(b, ctx); },
+                              esm::stream_retry{.max_attempts = 0},
+                              j.destination(),
+                              esm::starting_position::trim_horizon()};
     sim.run_until_idle();
     REQUIRE(j.calls.size() == 1);
     CHECK(j.calls[0].time == at(10s));
@@ -467,13 +541,15 @@ TEST_CASE("MaximumRecordAgeInSeconds discards records too old to send (§2.3)", 
   esm::function fn{sim, {.name = "f", .timeout = 15s, .default_duration = esm::duration_model::fixed(10s)}};
   journal j;
   put_n(s, 2);
-  esm::stream_poller poller{s, fn,
+  esm::stream_poller poller{s,
+                            fn,
                             [&](const kbatch& b, esm::invocation_context& ctx) {
                               j.record(b, ctx);
                               throw std::runtime_error("x");
                             },
                             esm::stream_retry{.max_record_age = 60s, .retry_backoff = esm::backoff::none()},
-                            j.destination()};
+                            j.destination(),
+                            esm::starting_position::trim_horizon()};
   sim.run_until_idle();
   // Without a retry delay: invoked at 0, 10, ..., 60 s (age exactly 60 s is still sent), discarded at 70 s.
   CHECK(j.calls.size() == 7);
@@ -492,13 +568,16 @@ TEST_CASE("bisection splits a failing batch down to the poison record without us
   esm::function fn{sim, {.name = "f"}};
   journal j;
   put_n(s, 8);
-  esm::stream_poller poller{s, fn,
+  esm::stream_poller poller{s,
+                            fn,
                             [&](const kbatch& b, esm::invocation_context& ctx) {
                               j.record(b, ctx);
                               for (const auto& r : b)
                                 if (r.data == "5") throw std::runtime_error("poison 5");
                             },
-                            esm::stream_retry{.max_attempts = 0, .bisect_on_error = true}, j.destination()};
+                            esm::stream_retry{.max_attempts = 0, .bisect_on_error = true},
+                            j.destination(),
+                            esm::starting_position::trim_horizon()};
   sim.run_until_idle();
   // 8 fails → [0..3] ok, [4..7] fails → [4,5] fails → [4] ok, [5] fails (no retries left) → [6,7] ok
   CHECK(j.sizes() == std::vector<std::size_t>{8, 4, 4, 2, 1, 1, 2});
@@ -518,13 +597,16 @@ TEST_CASE("bisection with retries retries the isolated record in place (§2.4)",
   esm::function fn{sim, {.name = "f"}};
   journal j;
   put_n(s, 2);
-  esm::stream_poller poller{s, fn,
+  esm::stream_poller poller{s,
+                            fn,
                             [&](const kbatch& b, esm::invocation_context& ctx) {
                               j.record(b, ctx);
                               for (const auto& r : b)
                                 if (r.data == "1") throw std::runtime_error("poison");
                             },
-                            esm::stream_retry{.max_attempts = 2, .bisect_on_error = true}, j.destination()};
+                            esm::stream_retry{.max_attempts = 2, .bisect_on_error = true},
+                            j.destination(),
+                            esm::starting_position::trim_horizon()};
   sim.run_until_idle();
   CHECK(j.sizes() == std::vector<std::size_t>{2, 1, 1, 1, 1});
   CHECK(j.calls.back().attempt == 3);
@@ -550,7 +632,7 @@ TEST_CASE("partial batch response checkpoints at the lowest failure and retries 
         }
         return esm::batch_response::success();
       },
-      esm::stream_options{.report_batch_item_failures = true}};
+      esm::stream_options{.start = esm::starting_position::trim_horizon(), .report_batch_item_failures = true}};
   sim.run_until_idle();
   REQUIRE(j.calls.size() == 2);
   CHECK(j.calls[1].data == std::vector<std::string>{"3", "4", "5"}); // the successful 5 is replayed
@@ -568,12 +650,13 @@ TEST_CASE("partial batch response: what is complete success and complete failure
     esm::function fn{sim, {.name = "f"}};
     journal j;
     put_n(s, 3);
-    esm::stream_poller poller{s, fn,
-                              [&](const kbatch& b, esm::invocation_context& ctx) {
-                                j.record(b, ctx);
-                                return ctx.attempt() == 1 ? first_response : esm::batch_response::success();
-                              },
-                              esm::stream_options{.report_batch_item_failures = enabled}};
+    esm::stream_poller poller{
+        s, fn,
+        [&](const kbatch& b, esm::invocation_context& ctx) {
+          j.record(b, ctx);
+          return ctx.attempt() == 1 ? first_response : esm::batch_response::success();
+        },
+        esm::stream_options{.start = esm::starting_position::trim_horizon(), .report_batch_item_failures = enabled}};
     sim.run_until_idle();
     return j.sizes();
   };
@@ -593,15 +676,16 @@ TEST_CASE("partial failures keep counting retries and then go to OnFailure (§2.
   journal j;
   put_n(s, 3);
   const auto seq1 = s.shard_at(0).at(1).sequence;
-  esm::stream_poller poller{s,
-                            fn,
-                            [&](const kbatch& b, esm::invocation_context& ctx) {
-                              j.record(b, ctx);
-                              return esm::batch_response::failed({esm::kinesis_sequence_number(seq1)});
-                            },
-                            esm::stream_retry{.max_attempts = 1},
-                            esm::stream_options{.report_batch_item_failures = true},
-                            j.destination()};
+  esm::stream_poller poller{
+      s,
+      fn,
+      [&](const kbatch& b, esm::invocation_context& ctx) {
+        j.record(b, ctx);
+        return esm::batch_response::failed({esm::kinesis_sequence_number(seq1)});
+      },
+      esm::stream_retry{.max_attempts = 1},
+      esm::stream_options{.start = esm::starting_position::trim_horizon(), .report_batch_item_failures = true},
+      j.destination()};
   sim.run_until_idle();
   CHECK(j.sizes() == std::vector<std::size_t>{3, 2});
   REQUIRE(j.failures.size() == 1);
@@ -617,11 +701,14 @@ TEST_CASE("ParallelizationFactor: concurrent batches per shard, order kept per p
   esm::function fn{sim, {.name = "f", .default_duration = esm::duration_model::fixed(500ms)}};
   for (int i = 0; i < 400; ++i) s.put("key-" + std::to_string(i % 20), std::to_string(i));
   std::map<std::string, std::vector<int>> per_key;
-  esm::stream_poller poller{s, fn,
+  esm::stream_poller poller{s,
+                            fn,
                             [&](const kbatch& b) {
                               for (const auto& r : b) per_key[r.partition_key].push_back(std::stoi(r.data));
                             },
-                            esm::batching{.batch_size = 10}, esm::parallelization{.factor = 4}};
+                            esm::batching{.batch_size = 10},
+                            esm::parallelization{.factor = 4},
+                            esm::starting_position::trim_horizon()};
   sim.run_until_idle();
   CHECK(poller.metrics().max_concurrency == 4); // ≤ shards × factor, and reached
   CHECK(per_key.size() == 20);
@@ -653,7 +740,7 @@ TEST_CASE("with parallelization, a failing key blocks only its lane [ambiguous �
                                 ++good_seen;
                               }
                             },
-                            par};
+                            par, esm::starting_position::trim_horizon()};
   sim.run_for(30s);
   CHECK(good_seen == 5);
   CHECK(poller.checkpoint(0) == 0); // the shard checkpoint stays at the blocked record
@@ -666,7 +753,7 @@ TEST_CASE("a child shard is not read before its parent is fully processed (§2.8
   journal j;
   put_n(s, 30);
   esm::stream_poller poller{s, fn, [&](const kbatch& b, esm::invocation_context& ctx) { j.record(b, ctx); },
-                            esm::batching{.batch_size = 10}};
+                            esm::batching{.batch_size = 10}, esm::starting_position::trim_horizon()};
   sim.advance_to(at(500ms)); // the parent's first batch is in flight
   s.split_shard("shardId-000000000000");
   for (int i = 0; i < 20; ++i) s.put("child-key-" + std::to_string(i), "c" + std::to_string(i));
@@ -709,7 +796,7 @@ TEST_CASE("disable pauses; enable resumes from the checkpoint (§1)", "[pollers]
   esm::function fn{sim, {.name = "f"}};
   journal j;
   esm::stream_poller poller{s, fn, [&](const kbatch& b, esm::invocation_context& ctx) { j.record(b, ctx); },
-                            esm::stream_options{.enabled = false}};
+                            esm::stream_options{.start = esm::starting_position::trim_horizon(), .enabled = false}};
   CHECK(poller.state() == esm::esm_state::disabled);
   CHECK(poller.last_processing_result() == "No records processed");
   put_n(s, 3);
@@ -732,7 +819,8 @@ TEST_CASE("IteratorAge is the age of the batch's last record when it is sent (§
   esm::simulation sim;
   kstream s{sim, {}};
   esm::function fn{sim, {.name = "f", .default_duration = esm::duration_model::fixed(3s)}};
-  esm::stream_poller poller{s, fn, [](const kbatch&) {}, esm::batching{.batch_size = 1}};
+  esm::stream_poller poller{s, fn, [](const kbatch&) {}, esm::batching{.batch_size = 1},
+                            esm::starting_position::trim_horizon()};
   s.put("k", "a"); // polled and sent at 0 s
   sim.advance_to(at(1s));
   s.put("k", "b"); // sent when the first completes, at 3 s: age 2 s
@@ -747,7 +835,7 @@ TEST_CASE("until_consumed retention drops records once the mapping has processed
   kstream s{sim, {.retention = esm::retention::until_consumed()}};
   esm::function fn{sim, {.name = "f"}};
   put_n(s, 250);
-  esm::stream_poller poller{s, fn, [](const kbatch&) {}};
+  esm::stream_poller poller{s, fn, [](const kbatch&) {}, esm::starting_position::trim_horizon()};
   sim.run_until_idle();
   CHECK(s.shard_at(0).size() == 0);
   CHECK(s.metrics().records_expired == 250);
@@ -759,8 +847,8 @@ TEST_CASE("records that expire while waiting are counted, not lost silently (§2
   kstream s{sim, {}};
   esm::function fn{sim, {.name = "f", .default_duration = esm::duration_model::fixed(1h)}};
   put_n(s, 3);
-  esm::stream_poller poller{s, fn, [](const kbatch&) { throw std::runtime_error("x"); },
-                            esm::batching{.batch_size = 1}};
+  esm::stream_poller poller{s, fn, [](const kbatch&) { throw std::runtime_error("x"); }, esm::batching{.batch_size = 1},
+                            esm::starting_position::trim_horizon()};
   sim.run_for(30h);
   const auto& m = poller.metrics();
   CHECK(m.expired_event_count + s.metrics().records_expired >= 2);
@@ -789,7 +877,7 @@ TEST_CASE("a blocked lane buffers up to its cap, then reading of the shard stops
                                 ++ok;
                               }
                             },
-                            par};
+                            par, esm::starting_position::trim_horizon()};
   sim.run_for(10s);
   CHECK(ok == 0); // the good records sit behind the 10,001st poison record, which cannot be read
   CHECK(poller.metrics().polled_event_count == 10'000);
@@ -800,7 +888,8 @@ TEST_CASE("throttle_backoff is validated in [1ms, 60s]", "[pollers][stream][conf
   kstream s{sim, {}};
   esm::function fn{sim, {.name = "f"}};
   auto make = [&](esm::duration d) {
-    esm::stream_poller p{s, fn, [](const kbatch&) {}, esm::throttle_backoff{{d, d}}};
+    esm::stream_poller p{s, fn, [](const kbatch&) {}, esm::throttle_backoff{{d, d}},
+                         esm::starting_position::trim_horizon()};
   };
   CHECK_NOTHROW(make(1ms));
   CHECK_NOTHROW(make(60s));
@@ -817,7 +906,8 @@ TEST_CASE("the partition key counts toward the 6 MB payload (§1)", "[pollers][s
   // over it with their 41-character keys.
   const std::string key(41, 'k');
   for (int i = 0; i < 6; ++i) s.put(key, std::string(1'048'576 - 40, 'x'));
-  esm::stream_poller poller{s, fn, [&](const kbatch& b, esm::invocation_context& ctx) { j.record(b, ctx); }};
+  esm::stream_poller poller{s, fn, [&](const kbatch& b, esm::invocation_context& ctx) { j.record(b, ctx); },
+                            esm::starting_position::trim_horizon()};
   sim.run_until_idle();
   CHECK(j.sizes() == std::vector<std::size_t>{5, 1});
 }
@@ -827,7 +917,7 @@ TEST_CASE("timeouts and throttles count in FailedInvokeEventCount (§6)", "[poll
   kstream s{sim, {}};
   esm::function fn{sim, {.name = "f", .timeout = 1s, .reserved_concurrency = 0}};
   put_n(s, 3);
-  esm::stream_poller poller{s, fn, [](const kbatch&) {}};
+  esm::stream_poller poller{s, fn, [](const kbatch&) {}, esm::starting_position::trim_horizon()};
   sim.run_for(2500ms);
   CHECK(poller.metrics().throttles == 3); // at 0, 1 and 2 s
   CHECK(poller.metrics().failed_invoke_event_count == 9);
@@ -837,7 +927,7 @@ TEST_CASE("timeouts and throttles count in FailedInvokeEventCount (§6)", "[poll
   esm::function slow{sim2, {.name = "slow", .timeout = 1s}};
   put_n(s2, 2);
   esm::stream_poller p2{s2, slow, [](const kbatch&, esm::invocation_context& ctx) { ctx.elapse(2s); },
-                        esm::stream_retry{.max_attempts = 0}};
+                        esm::stream_retry{.max_attempts = 0}, esm::starting_position::trim_horizon()};
   sim2.run_until_idle();
   CHECK(p2.metrics().failed_invoke_event_count == 2);
   CHECK(p2.metrics().dropped_event_count == 2);
@@ -849,7 +939,8 @@ TEST_CASE("disable lets in-flight invocations complete and checkpoint (§1)", "[
   esm::function fn{sim, {.name = "f", .default_duration = esm::duration_model::fixed(2s)}};
   put_n(s, 150);
   journal j;
-  esm::stream_poller poller{s, fn, [&](const kbatch& b, esm::invocation_context& ctx) { j.record(b, ctx); }};
+  esm::stream_poller poller{s, fn, [&](const kbatch& b, esm::invocation_context& ctx) { j.record(b, ctx); },
+                            esm::starting_position::trim_horizon()};
   sim.advance_to(at(1s)); // the first batch of 100 is in flight
   poller.disable();
   sim.run_for(1min);
@@ -877,7 +968,8 @@ TEST_CASE("a destination that throws is a failed delivery; the mapping goes on (
       },
       esm::batching{.batch_size = 1},
       esm::stream_retry{.max_attempts = 0},
-      esm::on_failure{[](const esm::stream_failure_record&) -> bool { throw std::runtime_error("destination down"); }}};
+      esm::on_failure{[](const esm::stream_failure_record&) -> bool { throw std::runtime_error("destination down"); }},
+      esm::starting_position::trim_horizon()};
   CHECK_NOTHROW(sim.run_until_idle());
   CHECK(ok == 2);
   CHECK(poller.metrics().destination_delivery_failures == 1);
@@ -892,8 +984,8 @@ TEST_CASE("records that expire while buffered count in expired_event_count, not 
   put_n(s, 3);
   // One record per batch; each batch fails after 15 minutes, forever: the two waiting records
   // expire after 24 h while the first one is retried.
-  esm::stream_poller poller{s, fn, [](const kbatch&) { throw std::runtime_error("x"); },
-                            esm::batching{.batch_size = 1}};
+  esm::stream_poller poller{s, fn, [](const kbatch&) { throw std::runtime_error("x"); }, esm::batching{.batch_size = 1},
+                            esm::starting_position::trim_horizon()};
   sim.run_for(25h);
   const auto& m = poller.metrics();
   CHECK(m.polled_event_count == 3);
@@ -909,7 +1001,7 @@ TEST_CASE("a Kinesis shard is read at most 5 times per second (GetRecords, §8)"
   journal j;
   put_n(s, 25'000);
   esm::stream_poller poller{s, fn, [&](const kbatch& b, esm::invocation_context& ctx) { j.record(b, ctx); },
-                            esm::batching{.batch_size = 10'000}};
+                            esm::batching{.batch_size = 10'000}, esm::starting_position::trim_horizon()};
   sim.run_until_idle();
   // Each GetRecords returns at most 10,000 records; a batch completes in 10 ms, but the next read
   // of the shard waits until 200 ms after the previous one.
@@ -929,7 +1021,12 @@ TEST_CASE("§2.6 an SQS queue as the on-failure destination receives one message
   esm::sqs_queue<std::string> as_text{sim, "as-text"};
   put_n(s, 3);
   auto fail = [](const kbatch&) { throw std::runtime_error("x"); };
-  esm::stream_poller poller{s, fn, fail, esm::stream_retry{.max_attempts = 1}, esm::on_failure_queue{failures}};
+  esm::stream_poller poller{s,
+                            fn,
+                            fail,
+                            esm::stream_retry{.max_attempts = 1},
+                            esm::on_failure_queue{failures},
+                            esm::starting_position::trim_horizon()};
   sim.run_until_idle();
   REQUIRE(failures.size() == 1);
   const auto got = failures.receive(10);
@@ -944,10 +1041,14 @@ TEST_CASE("§2.6 an SQS queue as the on-failure destination receives one message
 
   // A converter picks the message body.
   put_n(s, 1, "k2", 100);
-  esm::stream_poller texts{s, fn, fail, esm::stream_retry{.max_attempts = 0},
-                           esm::on_failure_queue{as_text, [](const esm::stream_failure_record& x) {
-                                                   return std::string{esm::to_string(x.condition)};
-                                                 }}};
+  esm::stream_poller texts{
+      s,
+      fn,
+      fail,
+      esm::stream_retry{.max_attempts = 0},
+      esm::on_failure_queue{
+          as_text, [](const esm::stream_failure_record& x) { return std::string{esm::to_string(x.condition)}; }},
+      esm::starting_position::trim_horizon()};
   sim.run_until_idle();
   REQUIRE(as_text.size() >= 1);
   CHECK(as_text.receive(1)[0].body == "RetryAttemptsExhausted");
@@ -960,8 +1061,12 @@ TEST_CASE("§6 a FIFO queue is not a valid on-failure destination: deliveries fa
   esm::function fn{sim, {.name = "f"}};
   esm::sqs_fifo_queue<esm::stream_failure_record> fifo{sim, "failures.fifo"};
   put_n(s, 2);
-  esm::stream_poller poller{s, fn, [](const kbatch&) { throw std::runtime_error("x"); },
-                            esm::stream_retry{.max_attempts = 0}, esm::on_failure_queue{fifo}};
+  esm::stream_poller poller{s,
+                            fn,
+                            [](const kbatch&) { throw std::runtime_error("x"); },
+                            esm::stream_retry{.max_attempts = 0},
+                            esm::on_failure_queue{fifo},
+                            esm::starting_position::trim_horizon()};
   sim.run_until_idle();
   CHECK(fifo.size() == 0);
   CHECK(poller.metrics().destination_delivery_failures == 1);
@@ -975,8 +1080,12 @@ TEST_CASE("§2.6 a destination queue that rejects the message is a failed delive
   esm::sqs_queue<std::string> small{sim, {.name = "small", .maximum_message_size = 1024}};
   put_n(s, 2);
   esm::stream_poller poller{
-      s, fn, [](const kbatch&) { throw std::runtime_error("x"); }, esm::stream_retry{.max_attempts = 0},
-      esm::on_failure_queue{small, [](const esm::stream_failure_record&) { return std::string(2000, 'x'); }}};
+      s,
+      fn,
+      [](const kbatch&) { throw std::runtime_error("x"); },
+      esm::stream_retry{.max_attempts = 0},
+      esm::on_failure_queue{small, [](const esm::stream_failure_record&) { return std::string(2000, 'x'); }},
+      esm::starting_position::trim_horizon()};
   sim.run_until_idle();
   CHECK(small.size() == 0);
   CHECK(poller.metrics().destination_delivery_failures == 1);
@@ -993,7 +1102,7 @@ TEST_CASE("§8 a Kinesis shard is read at 2 MB per second: a 10 MB GetRecords ho
     if (e.kind == "poll") polls.emplace_back(e.time, std::get<std::int64_t>(*e.find("records")));
   });
   for (int i = 0; i < 25; ++i) s.put("k", std::string(1'048'576, 'x')); // 1 MiB each
-  esm::stream_poller poller{s, fn, [](const kbatch&) {}};
+  esm::stream_poller poller{s, fn, [](const kbatch&) {}, esm::starting_position::trim_horizon()};
   sim.run_until_idle();
   std::vector<std::pair<esm::time_point, std::int64_t>> reads;
   for (const auto& p : polls)
@@ -1018,8 +1127,10 @@ TEST_CASE("§8 the 5 GetRecords calls per second of a shard are shared by every 
       reads[std::string{e.component}].push_back(e.time);
   });
   auto h = [](const kbatch&, esm::invocation_context& ctx) { ctx.elapse(1ms); };
-  esm::stream_poller a{s, fn, h, esm::batching{.batch_size = 1}, esm::stream_options{.name = "a"}};
-  esm::stream_poller b{s, fn, h, esm::batching{.batch_size = 1}, esm::stream_options{.name = "b"}};
+  esm::stream_poller a{s, fn, h, esm::batching{.batch_size = 1},
+                       esm::stream_options{.start = esm::starting_position::trim_horizon(), .name = "a"}};
+  esm::stream_poller b{s, fn, h, esm::batching{.batch_size = 1},
+                       esm::stream_options{.start = esm::starting_position::trim_horizon(), .name = "b"}};
   for (int i = 0; i < 200; ++i) { // a record every 50 ms for 10 s
     sim.advance_to(at(std::chrono::milliseconds{50 * i}));
     s.put("k", std::to_string(i));

@@ -93,17 +93,17 @@ scenario_result run_scenario(std::uint64_t seed) {
   std::optional<esm::stream_poller<kstream, decltype(handler), esm::batching, esm::parallelization, esm::stream_retry,
                                    esm::stream_options, esm::on_failure<destination_fn>, esm::filter_criteria>>
       poller;
-  poller.emplace(stream, fn, handler, esm::batching{.batch_size = batch_size, .window = window},
-                 esm::parallelization{.factor = factor},
-                 esm::stream_retry{.max_attempts = max_attempts, .max_record_age = max_age, .bisect_on_error = bisect},
-                 esm::stream_options{.report_batch_item_failures = report},
-                 esm::on_failure<destination_fn>{[&](const esm::stream_failure_record& r) {
-                   // Without a destination, delivery "fails": the records count as dropped.
-                   if (destination) destination_records += r.batch_info.batch_size;
-                   return destination;
-                 }},
-                 filtered ? esm::filter_criteria{R"({"partitionKey":[{"anything-but":"key-0"}]})"}
-                          : esm::filter_criteria{});
+  poller.emplace(
+      stream, fn, handler, esm::batching{.batch_size = batch_size, .window = window},
+      esm::parallelization{.factor = factor},
+      esm::stream_retry{.max_attempts = max_attempts, .max_record_age = max_age, .bisect_on_error = bisect},
+      esm::stream_options{.start = esm::starting_position::trim_horizon(), .report_batch_item_failures = report},
+      esm::on_failure<destination_fn>{[&](const esm::stream_failure_record& r) {
+        // Without a destination, delivery "fails": the records count as dropped.
+        if (destination) destination_records += r.batch_info.batch_size;
+        return destination;
+      }},
+      filtered ? esm::filter_criteria{R"({"partitionKey":[{"anything-but":"key-0"}]})"} : esm::filter_criteria{});
 
   // Puts at random times over the first minute; maybe one split on the way.
   std::vector<esm::duration> times;
@@ -232,10 +232,12 @@ TEST_CASE("a scenario replays bit for bit from its seed", "[pollers][stream][inv
     kstream stream{sim, {.shard_count = 2}};
     esm::function fn{sim, {.name = "f", .default_duration = esm::duration_model::exponential(200ms)}};
     auto rng = sim.rng("test/puts");
-    esm::stream_poller poller{stream, fn, [&](const kbatch& b) {
+    esm::stream_poller poller{stream, fn,
+                              [&](const kbatch& b) {
                                 if (b.front().data == "7") throw std::runtime_error("x");
                               },
-                              esm::stream_retry{.max_attempts = 2, .bisect_on_error = true}};
+                              esm::stream_retry{.max_attempts = 2, .bisect_on_error = true},
+                              esm::starting_position::trim_horizon()};
     for (int i = 0; i < 50; ++i) {
       sim.advance_to(sim.now() + std::chrono::milliseconds{rng.uniform_int(0, 300)});
       stream.put("k" + std::to_string(rng.uniform_int(0, 5)), std::to_string(i));

@@ -52,15 +52,22 @@ TEST_CASE("tumbling window config: [0s, 900s], whole seconds, needs a windowed h
   kstream s{sim, {}};
   esm::function fn{sim, {.name = "f"}};
   std::vector<window_call> calls;
-  auto make = [&](esm::duration d) { esm::stream_poller p{s, fn, summing{&calls}, esm::tumbling_window{.size = d}}; };
+  auto make = [&](esm::duration d) {
+    esm::stream_poller p{s, fn, summing{&calls}, esm::tumbling_window{.size = d},
+                         esm::starting_position::trim_horizon()};
+  };
   CHECK_NOTHROW(make(1s));
   CHECK_NOTHROW(make(900s));
   CHECK_THROWS_AS(make(901s), esm::config_error);
   CHECK_THROWS_AS(make(1500ms), esm::config_error);
   CHECK_THROWS_WITH(make(0s), Catch::Contains("tumbling_window"));
   // A plain handler with a window is a configuration error too.
-  CHECK_THROWS_AS(esm::stream_poller(s, fn, [](const kbatch&) {}, esm::tumbling_window{.size = 10s}), esm::config_error);
-  CHECK_NOTHROW(esm::stream_poller(s, fn, [](const kbatch&) {}, esm::tumbling_window{.size = 0s}));
+  CHECK_THROWS_AS(
+      esm::stream_poller(
+          s, fn, [](const kbatch&) {}, esm::tumbling_window{.size = 10s}, esm::starting_position::trim_horizon()),
+      esm::config_error);
+  CHECK_NOTHROW(esm::stream_poller(
+      s, fn, [](const kbatch&) {}, esm::tumbling_window{.size = 0s}, esm::starting_position::trim_horizon()));
 }
 
 namespace {
@@ -91,7 +98,7 @@ TEST_CASE("a handler with both call forms: the window form while TumblingWindowI
   std::vector<window_call> windowed;
   std::vector<std::vector<std::string>> plain;
   SECTION("no window: plain calls only, no window policy needed") {
-    esm::stream_poller poller{s, fn, both_forms{&windowed, &plain}};
+    esm::stream_poller poller{s, fn, both_forms{&windowed, &plain}, esm::starting_position::trim_horizon()};
     s.put("k", "1");
     s.put("k", "2");
     sim.run_until_idle();
@@ -100,7 +107,8 @@ TEST_CASE("a handler with both call forms: the window form while TumblingWindowI
     CHECK(poller.configuration().tumbling_window == 0s);
   }
   SECTION("a window: window calls only") {
-    esm::stream_poller poller{s, fn, both_forms{&windowed, &plain}, esm::tumbling_window{.size = 10s}};
+    esm::stream_poller poller{s, fn, both_forms{&windowed, &plain}, esm::tumbling_window{.size = 10s},
+                              esm::starting_position::trim_horizon()};
     s.put("k", "1");
     s.put("k", "2");
     sim.run_until_idle();
@@ -110,7 +118,8 @@ TEST_CASE("a handler with both call forms: the window form while TumblingWindowI
     CHECK(windowed.back().state == "3");
   }
   SECTION("update() turns windows on, then off") {
-    esm::stream_poller poller{s, fn, both_forms{&windowed, &plain}, esm::tumbling_window{}};
+    esm::stream_poller poller{s, fn, both_forms{&windowed, &plain}, esm::tumbling_window{},
+                              esm::starting_position::trim_horizon()};
     s.put("k", "1");
     sim.run_until_idle();
     poller.update({.tumbling_window = 10s});
@@ -133,7 +142,12 @@ TEST_CASE("records are grouped by arrival into fixed windows; state flows invoke
   kstream s{sim, {}};
   esm::function fn{sim, {.name = "f"}};
   std::vector<window_call> calls;
-  esm::stream_poller poller{s, fn, summing{&calls}, esm::tumbling_window{.size = 10s}, esm::batching{.batch_size = 2}};
+  esm::stream_poller poller{s,
+                            fn,
+                            summing{&calls},
+                            esm::tumbling_window{.size = 10s},
+                            esm::batching{.batch_size = 2},
+                            esm::starting_position::trim_horizon()};
   sim.advance_to(at(1s));
   s.put("k", "1");
   s.put("k", "2");
@@ -173,7 +187,8 @@ TEST_CASE("a batch sent after its window ended is the window's final invoke (§2
   s.put("k", "1");
   s.put("k", "2");
   sim.advance_to(at(15s)); // the mapping starts late: the whole window [0, 10s) is in the past
-  esm::stream_poller poller{s, fn, summing{&calls}, esm::tumbling_window{.size = 10s}};
+  esm::stream_poller poller{s, fn, summing{&calls}, esm::tumbling_window{.size = 10s},
+                            esm::starting_position::trim_horizon()};
   sim.run_until_idle();
   REQUIRE(calls.size() == 1);
   CHECK(calls[0].final);
@@ -188,7 +203,8 @@ TEST_CASE("windows are aligned on Unix time through the wall epoch (§4.5)", "[p
   std::vector<window_call> calls;
   sim.advance_to(at(10s));
   s.put("k", "5"); // 00:00:17 → window 00:00:10–00:00:20 = t 3s .. 13s
-  esm::stream_poller poller{s, fn, summing{&calls}, esm::tumbling_window{.size = 10s}};
+  esm::stream_poller poller{s, fn, summing{&calls}, esm::tumbling_window{.size = 10s},
+                            esm::starting_position::trim_horizon()};
   sim.run_until_idle();
   REQUIRE_FALSE(calls.empty());
   CHECK(calls[0].start == at(3s));
@@ -203,13 +219,16 @@ TEST_CASE("a response without state fails the invoke; it is retried with the sam
   esm::function fn{sim, {.name = "f"}};
   int calls = 0;
   std::vector<std::string> states;
-  esm::stream_poller poller{s, fn,
+  esm::stream_poller poller{s,
+                            fn,
                             [&](const kbatch&, const esm::window_context& w) -> esm::window_response {
                               states.emplace_back(w.state);
                               if (++calls == 1) return {}; // no state: a failure
                               return {"ok", {}};
                             },
-                            esm::tumbling_window{.size = 60s}, esm::stream_retry{.max_attempts = 3}};
+                            esm::tumbling_window{.size = 60s},
+                            esm::stream_retry{.max_attempts = 3},
+                            esm::starting_position::trim_horizon()};
   s.put("k", "1");
   sim.run_until_idle();
   REQUIRE(states.size() >= 2);
@@ -225,7 +244,8 @@ TEST_CASE("state over 1 MB ends the window early: the next invoke starts fresh a
   kstream s{sim, {}};
   esm::function fn{sim, {.name = "f"}};
   std::vector<window_call> calls;
-  esm::stream_poller poller{s, fn,
+  esm::stream_poller poller{s,
+                            fn,
                             [&](const kbatch& b, const esm::window_context& w) -> esm::window_response {
                               calls.push_back({{}, w.start, w.end, std::string{w.state}, w.is_final_invoke_for_window,
                                                w.is_window_terminated_early, {}});
@@ -233,7 +253,9 @@ TEST_CASE("state over 1 MB ends the window early: the next invoke starts fresh a
                               if (calls.size() == 1) return {std::string(1'048'577, 's'), {}};
                               return {"small", {}};
                             },
-                            esm::tumbling_window{.size = 60s}, esm::batching{.batch_size = 1}};
+                            esm::tumbling_window{.size = 60s},
+                            esm::batching{.batch_size = 1},
+                            esm::starting_position::trim_horizon()};
   s.put("k", "1");
   s.put("k", "2");
   sim.run_until_idle();
@@ -250,7 +272,8 @@ TEST_CASE("resharding closes a window: the parent's final invoke comes before th
   kstream s{sim, {}};
   esm::function fn{sim, {.name = "f"}};
   std::vector<window_call> calls;
-  esm::stream_poller poller{s, fn, summing{&calls}, esm::tumbling_window{.size = 300s}};
+  esm::stream_poller poller{s, fn, summing{&calls}, esm::tumbling_window{.size = 300s},
+                            esm::starting_position::trim_horizon()};
   s.put("k", "1");
   sim.advance_to(at(2s));
   s.split_shard("shardId-000000000000");
@@ -271,14 +294,16 @@ TEST_CASE("bisection does not split windowed batches (§2.7, §2.4)", "[pollers]
   kstream s{sim, {}};
   esm::function fn{sim, {.name = "f"}};
   std::vector<std::size_t> sizes;
-  esm::stream_poller poller{s, fn,
+  esm::stream_poller poller{s,
+                            fn,
                             [&](const kbatch& b, const esm::window_context&) -> esm::window_response {
                               sizes.push_back(b.size());
                               if (b.size() > 0) throw std::runtime_error("x");
                               return {"", {}};
                             },
                             esm::tumbling_window{.size = 60s},
-                            esm::stream_retry{.max_attempts = 1, .bisect_on_error = true}};
+                            esm::stream_retry{.max_attempts = 1, .bisect_on_error = true},
+                            esm::starting_position::trim_horizon()};
   for (int i = 0; i < 4; ++i) s.put("k", std::to_string(i));
   sim.run_until_idle();
   REQUIRE(sizes.size() >= 2);

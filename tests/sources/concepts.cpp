@@ -185,9 +185,11 @@ TEST_CASE("a user-written stream source is polled like a Kinesis stream (§2.1)"
   STATIC_REQUIRE(esm::stream_source<counting_stream>);
   esm::function fn{sim, {.name = "f"}};
   std::vector<std::string> seen;
-  esm::stream_poller poller{s, fn, [&](const esm::stream_batch<kstream::record_type>& b) {
+  esm::stream_poller poller{s, fn,
+                            [&](const esm::stream_batch<kstream::record_type>& b) {
                               for (const auto& r : b) seen.push_back(r.data);
-                            }};
+                            },
+                            esm::starting_position::trim_horizon()};
   for (int i = 0; i < 5; ++i) inner.put("k", "r" + std::to_string(i));
   sim.run_until(esm::time_point{} + 10s);
   CHECK(seen == std::vector<std::string>{"r0", "r1", "r2", "r3", "r4"});

@@ -424,7 +424,8 @@ TEST_CASE("poller: an idle DynamoDB shard is polled 4 times per second (§2.1)",
   dstream s{sim, {}};
   esm::function fn{sim, {.name = "f"}};
   journal j;
-  esm::stream_poller poller{s, fn, [&](const dbatch& b, esm::invocation_context& ctx) { j.record(b, ctx); }};
+  esm::stream_poller poller{s, fn, [&](const dbatch& b, esm::invocation_context& ctx) { j.record(b, ctx); },
+                            esm::starting_position::trim_horizon()};
   sim.advance_to(at(100ms));
   s.insert({"k"}, "a");
   sim.run_until_idle();
@@ -449,12 +450,15 @@ TEST_CASE("poller: ParallelizationFactor keeps order per item, partition + sort 
   for (int i = 0; i < 400; ++i)
     s.modify({"user-" + std::to_string(i % 5), "order-" + std::to_string(i % 4)}, "", std::to_string(i));
   std::map<std::string, std::vector<int>> per_item;
-  esm::stream_poller poller{s, fn,
+  esm::stream_poller poller{s,
+                            fn,
                             [&](const dbatch& b) {
                               for (const auto& r : b)
                                 per_item[std::string{r.ordering_key()}].push_back(std::stoi(*r.new_image));
                             },
-                            esm::batching{.batch_size = 10}, esm::parallelization{.factor = 4}};
+                            esm::batching{.batch_size = 10},
+                            esm::parallelization{.factor = 4},
+                            esm::starting_position::trim_horizon()};
   sim.run_until_idle();
   CHECK(poller.metrics().max_concurrency == 4); // ≤ shards × factor, and reached
   CHECK(per_item.size() == 20);
@@ -472,16 +476,28 @@ TEST_CASE("poller: AT_TIMESTAMP is rejected for a DynamoDB mapping (§1, §2.1)"
   dstream s{sim, {}};
   esm::function fn{sim, {.name = "f"}};
   auto h = [](const dbatch&) {};
-  auto make = [&](auto... p) { esm::stream_poller poller{s, fn, h, p...}; };
+  auto make = [&](auto... p) { // TRIM_HORIZON unless the test gives a position
+    if constexpr ((std::is_same_v<decltype(p), esm::starting_position> || ...)) {
+      esm::stream_poller poller{s, fn, h, p...};
+    } else {
+      esm::stream_poller poller{s, fn, h, p..., esm::starting_position::trim_horizon()};
+    }
+  };
   std::string msg = "no config_error";
   try {
-    make(esm::stream_options{.start = esm::starting_position::at_timestamp(sim.now())});
+    make(esm::starting_position::at_timestamp(sim.now()));
   } catch (const esm::config_error& e) {
     msg = e.what();
   }
   CHECK(msg == "start must be trim_horizon or latest for a dynamodb event source mapping, got at_timestamp");
-  CHECK_NOTHROW(make(esm::stream_options{.start = esm::starting_position::latest()}));
-  CHECK_NOTHROW(make(esm::stream_options{.start = esm::starting_position::trim_horizon()}));
+  CHECK_NOTHROW(make(esm::starting_position::latest()));
+  CHECK_NOTHROW(make(esm::starting_position::trim_horizon()));
+  // StartingPosition is required (§1, as AWS recorded): none is a config_error naming it.
+  CHECK(esm_test::config_error_of([&] {
+          esm::stream_poller poller{s, fn, h};
+        }) ==
+        "start must be trim_horizon or latest (StartingPosition is required) for a dynamodb event source mapping, "
+        "got none");
   CHECK_NOTHROW(make(esm::batching{.batch_size = 10'000}));
   CHECK_THROWS_AS(make(esm::batching{.batch_size = 10'001}), esm::config_error);
 }
@@ -495,7 +511,7 @@ TEST_CASE("poller: after a roll-over the child's records are invoked only after 
     journal j;
     for (int i = 0; i < 30; ++i) s.insert({"k" + std::to_string(i)}, "p" + std::to_string(i));
     esm::stream_poller poller{s, fn, [&](const dbatch& b, esm::invocation_context& ctx) { j.record(b, ctx); },
-                              esm::batching{.batch_size = 10}};
+                              esm::batching{.batch_size = 10}, esm::starting_position::trim_horizon()};
     sim.advance_to(at(500ms));
     s.roll_over();
     for (int i = 0; i < 20; ++i) s.insert({"k" + std::to_string(i)}, "c" + std::to_string(i));
@@ -517,7 +533,7 @@ TEST_CASE("poller: after a roll-over the child's records are invoked only after 
     journal j;
     for (int i = 0; i < 100; ++i) s.insert({"item"}, std::to_string(i)); // 50 batches of 2 s: busy until 100 s
     esm::stream_poller poller{s, fn, [&](const dbatch& b, esm::invocation_context& ctx) { j.record(b, ctx); },
-                              esm::batching{.batch_size = 2}};
+                              esm::batching{.batch_size = 2}, esm::starting_position::trim_horizon()};
     sim.advance_to(at(61s));
     for (int i = 100; i < 110; ++i) s.insert({"item"}, std::to_string(i)); // goes to the child
     CHECK(s.shard_count() == 2);
@@ -544,12 +560,16 @@ TEST_CASE("poller: an on-failure record from a DynamoDB mapping carries its kind
   for (int i = 0; i < 3; ++i) s.insert({"k"}, std::to_string(i));
   const auto first_seq = s.shard_at(0).at(0).sequence;
   const auto last_seq = s.shard_at(0).at(1).sequence;
-  esm::stream_poller poller{s, fn,
+  esm::stream_poller poller{s,
+                            fn,
                             [&](const dbatch& b, esm::invocation_context& ctx) {
                               j.record(b, ctx);
                               if (*b.front().new_image == "0") throw std::runtime_error("bad");
                             },
-                            esm::batching{.batch_size = 2}, esm::stream_retry{.max_attempts = 1}, j.destination()};
+                            esm::batching{.batch_size = 2},
+                            esm::stream_retry{.max_attempts = 1},
+                            j.destination(),
+                            esm::starting_position::trim_horizon()};
   sim.run_until_idle();
   REQUIRE(j.failures.size() == 1);
   const auto& f = j.failures[0];
@@ -575,13 +595,14 @@ TEST_CASE("poller: a partial batch response names DynamoDB sequence numbers (§2
   journal j;
   for (int i = 0; i < 6; ++i) s.insert({"k" + std::to_string(i)}, std::to_string(i));
   const std::string seq3 = s.shard_at(0).at(3).sequence_number();
-  esm::stream_poller poller{s, fn,
-                            [&](const dbatch& b, esm::invocation_context& ctx) {
-                              j.record(b, ctx);
-                              if (ctx.attempt() == 1) return esm::batch_response::failed({seq3});
-                              return esm::batch_response::success();
-                            },
-                            esm::stream_options{.report_batch_item_failures = true}};
+  esm::stream_poller poller{
+      s, fn,
+      [&](const dbatch& b, esm::invocation_context& ctx) {
+        j.record(b, ctx);
+        if (ctx.attempt() == 1) return esm::batch_response::failed({seq3});
+        return esm::batch_response::success();
+      },
+      esm::stream_options{.start = esm::starting_position::trim_horizon(), .report_batch_item_failures = true}};
   sim.run_until_idle();
   REQUIRE(j.calls.size() == 2);
   CHECK(j.calls[1].images == std::vector<std::string>{"3", "4", "5"});
@@ -604,7 +625,7 @@ TEST_CASE("poller: a DynamoDB poll reads at most 1,000 records (GetRecords)", "[
   for (int i = 0; i < 1500; ++i) s.insert({"k" + std::to_string(i)}, "x");
   std::vector<std::size_t> sizes;
   esm::stream_poller poller{s, fn, [&](const dbatch& b) { sizes.push_back(b.size()); },
-                            esm::batching{.batch_size = 10'000}};
+                            esm::batching{.batch_size = 10'000}, esm::starting_position::trim_horizon()};
   sim.run_until_idle();
   CHECK(sizes == std::vector<std::size_t>{1000, 500});
 }

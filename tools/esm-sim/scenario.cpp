@@ -698,8 +698,15 @@ mapping_spec read_mapping(const json& v, const source_spec& src) {
     m.retry.bisect_on_error = r.boolean("bisect_batch_on_function_error").value_or(false);
     library_check([&] { m.retry.validate(); },
                   {{"max_attempts", "mapping.maximum_retry_attempts"}, {"max_record_age", "mapping.maximum_record_age"}}, "mapping");
+    // Required, as AWS's StartingPosition: "Value null at 'startingPosition' failed to satisfy
+    // constraint: Member must not be null".
+    if (!r.has("starting_position")) {
+      throw scenario_error(r.sub("starting_position"),
+                           "missing; \"TRIM_HORIZON\" or \"LATEST\" (AWS's StartingPosition is required for " +
+                               streams + ")");
+    }
     const auto pos = r.choice<bool>("starting_position", {{"TRIM_HORIZON", false}, {"LATEST", true}});
-    if (pos.value_or(false)) m.start = esm::starting_position::latest();
+    m.start = pos.value_or(false) ? esm::starting_position::latest() : esm::starting_position::trim_horizon();
     m.tumbling_window.size = r.dur("tumbling_window").value_or(0s);
     library_check([&] { m.tumbling_window.validate(); }, {{"tumbling_window", "mapping.tumbling_window"}}, "mapping");
     m.on_failure_destination = r.boolean("on_failure_destination").value_or(false);

@@ -179,7 +179,7 @@ struct mapping_spec {
   esm::tumbling_window tumbling_window{};  ///< streams: `tumbling_window`
   /// streams: `throttle_backoff`, a flat delay after each throttled invocation (default 1 s).
   esm::throttle_backoff throttle = esm::throttle_backoff::streams();
-  /// streams: `starting_position` (`TRIM_HORIZON`, the default, or `LATEST`).
+  /// streams: `starting_position`, required (`TRIM_HORIZON` or `LATEST`), as AWS's `StartingPosition`.
   esm::starting_position start = esm::starting_position::trim_horizon();
   bool report_batch_item_failures = false; ///< `report_batch_item_failures`
   bool on_failure_destination = false;     ///< streams: `on_failure_destination`

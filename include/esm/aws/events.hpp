@@ -7,7 +7,7 @@
 /// ```cpp
 /// esm::stream_poller poller{orders, fn, [&](const esm::stream_batch<esm::kinesis_record<std::string>>& b) {
 ///   const std::string event = esm::aws::event_json(orders, b); // {"Records":[{"kinesis":{...},...}]}
-/// }};
+/// }, esm::starting_position::trim_horizon()};
 /// ```
 /// The text is written directly (no JSON tree), so numbers have exactly AWS's format: Kinesis
 /// `approximateArrivalTimestamp` is epoch seconds with three decimals (`1545084650.987`),

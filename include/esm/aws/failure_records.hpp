@@ -13,7 +13,8 @@
 /// With an SQS queue as the destination, `failure_record_json` makes that text the message body:
 /// ```cpp
 /// esm::sqs_queue<std::string> failures{sim, "failures"};
-/// esm::stream_poller poller{stream, fn, handler, esm::stream_retry{.max_attempts = 2},
+/// esm::stream_poller poller{stream, fn, handler, esm::starting_position::trim_horizon(),
+///                           esm::stream_retry{.max_attempts = 2},
 ///                           esm::on_failure_queue{failures, esm::aws::failure_record_json{sim.epoch()}}};
 /// ```
 

@@ -91,7 +91,8 @@ struct record_as_body {
 /// (`DestinationDeliveryFailures`, spec §6) and the records count as dropped.
 /// ```cpp
 /// esm::sqs_queue<esm::stream_failure_record> failures{sim, "failures"};
-/// esm::stream_poller poller{stream, fn, handler, esm::on_failure_queue{failures}};
+/// esm::stream_poller poller{stream, fn, handler, esm::starting_position::trim_horizon(),
+///                           esm::on_failure_queue{failures}};
 /// ```
 template <class Queue, class Convert = detail::record_as_body>
 struct on_failure_queue {

@@ -6,7 +6,7 @@
 /// ```cpp
 /// esm::queue_poller poller{orders, fn, handler,
 ///                          esm::filter_criteria{R"({"body":{"type":["order"]}})"}};
-/// esm::stream_poller readings{sensors, fn, handler,
+/// esm::stream_poller readings{sensors, fn, handler, esm::starting_position::latest(),
 ///                             esm::filter_criteria{R"({"data":{"temp":[{"numeric":[">",30]}]}})"}};
 /// ```
 /// Records failing the filter are counted in `FilteredOutEventCount`; SQS messages are deleted,

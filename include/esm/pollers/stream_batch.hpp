@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <iterator>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -18,8 +19,10 @@ namespace esm {
 /// Settings of a stream event source mapping that are not policies.
 struct stream_options {
   /// `StartingPosition`: `trim_horizon()`, `latest()` or `at_timestamp(t)` (Kinesis only; not in
-  /// the future). AWS requires it; esm defaults to TRIM_HORIZON, which AWS recommends.
-  starting_position start = starting_position::trim_horizon();
+  /// the future). **Required**, as on AWS: a poller given none throws `esm::config_error` naming
+  /// `StartingPosition`. It may instead be a bare `esm::starting_position` argument of the poller
+  /// (`esm::stream_poller p{stream, fn, h, esm::starting_position::trim_horizon()}`), not both.
+  std::optional<starting_position> start{};
   /// `FunctionResponseTypes = ["ReportBatchItemFailures"]`: honour partial batch responses.
   /// Default false: a returned `batch_response` is ignored (spec §2.5).
   bool report_batch_item_failures = false;
@@ -96,6 +99,8 @@ private:
 namespace detail {
 template <class P>
 struct is_stream_options : std::is_same<P, stream_options> {};
+template <class P>
+struct is_starting_position : std::is_same<P, starting_position> {};
 } // namespace detail
 
 } // namespace esm

@@ -7,6 +7,7 @@
 ///
 /// ```cpp
 /// esm::stream_poller poller{orders, fn, handler,
+///                           esm::starting_position::trim_horizon(),   // StartingPosition: required
 ///                           esm::batching{.batch_size = 100, .window = 2s},
 ///                           esm::parallelization{.factor = 4},
 ///                           esm::stream_retry{.max_attempts = 3, .bisect_on_error = true},
@@ -15,7 +16,9 @@
 /// auto cfg = poller.configuration();            // like GetEventSourceMapping
 /// ```
 /// Policies come in any order; each is found by its declared role or the concept it satisfies,
-/// and a missing one gets AWS's default. `esm::stream_options` carries the other settings.
+/// and a missing one gets AWS's default. The starting position has no default, as on AWS: give
+/// an `esm::starting_position` argument (or `esm::stream_options::start`), else the poller
+/// throws `esm::config_error`. `esm::stream_options` carries the other settings.
 ///
 /// The poller is a facade: it owns the handler and the policies, and the state machine is
 /// `detail::stream_engine<Stream>`, compiled once per stream type and reaching the policies
@@ -61,7 +64,8 @@ namespace detail {
 template <class P>
 inline constexpr int stream_roles_of = is_batching<P>::value + is_parallelization<P>::value +
                                        is_stream_retry<P>::value + is_throttle<P>::value + is_destination<P>::value +
-                                       is_stream_options<P>::value + is_window<P>::value + is_record_filter<P>::value;
+                                       is_stream_options<P>::value + is_window<P>::value + is_record_filter<P>::value +
+                                       is_starting_position<P>::value;
 
 /// Checks one policy of a stream poller: a declared role is fully satisfied, an undeclared type
 /// fits exactly one role. Instantiating the failing case names the type.
@@ -140,7 +144,8 @@ struct stream_record_of<S> {
 /// `esm::stream_retry{}`: infinite retries and age, no bisection, as AWS), a `throttle_policy`
 /// (default 1 s), a `failure_destination` (default none), a `tumbling_window`, a filter
 /// (`esm::filter_criteria`, or a predicate `esm::record_filter`; default none: filtered records
-/// are skipped and checkpointed past, spec §5), and `esm::stream_options`. Each may appear once.
+/// are skipped and checkpointed past, spec §5), `esm::stream_options`, and the required
+/// `esm::starting_position` (`StartingPosition`; or `stream_options::start`). Each may appear once.
 ///
 /// Lifetime: the stream and the function must outlive the poller. Not thread-safe.
 template <class Stream, class Handler, class... Policies>
@@ -189,6 +194,8 @@ public:
                 "esm::stream_poller: two on-failure destinations");
   static_assert(detail::count_policies<detail::is_stream_options, Policies...> <= 1,
                 "esm::stream_poller: two stream_options");
+  static_assert(detail::count_policies<detail::is_starting_position, Policies...> <= 1,
+                "esm::stream_poller: two starting positions");
   static_assert(detail::count_policies<detail::is_window, Policies...> <= 1, "esm::stream_poller: two tumbling windows");
   static_assert(detail::count_policies<detail::is_record_filter, Policies...> <= 1, "esm::stream_poller: two filters");
   static_assert(is_stream(Stream::kind), "esm::stream_poller reads Kinesis or DynamoDB streams");
@@ -204,7 +211,7 @@ public:
         destination_(detail::take_policy<detail::is_destination, destination_type>(policies...)),
         window_(detail::take_policy<detail::is_window, window_type>(policies...)),
         filter_policy_(detail::take_policy<detail::is_record_filter, filter_type>(policies...)),
-        options_(detail::take_policy<detail::is_stream_options, stream_options>(policies...)),
+        options_(take_options(policies...)),
         filter_(stream, filter_policy_, where()),
         engine_(stream, fn, hooks(), validated_settings(stream.sim().now()), options_) {
     engine_.start();
@@ -359,6 +366,18 @@ private:
                       " policy; this mapping has a user-written one (change it, or construct a new mapping)");
   }
   template <class... Ps>
+  static stream_options take_options(Ps&... ps) {
+    stream_options o = detail::take_policy<detail::is_stream_options, stream_options>(ps...);
+    if constexpr (detail::count_policies<detail::is_starting_position, Ps...> == 1) {
+      if (o.start) {
+        throw config_error("start", "given once: as an esm::starting_position argument or as stream_options::start",
+                           "both", where());
+      }
+      o.start = detail::take_policy<detail::is_starting_position, starting_position>(ps...);
+    }
+    return o;
+  }
+  template <class... Ps>
   static throttle_type take_throttle(Ps&... ps) {
     if constexpr (detail::count_policies<detail::is_throttle, Ps...> == 0) {
       return throttle_backoff::streams();
@@ -395,17 +414,23 @@ private:
   settings_type validated_settings(time_point now) {
     throttle_.validate();
     const stream_options& o = options_;
-    if (o.start.type != iterator_type::trim_horizon && o.start.type != iterator_type::latest &&
-        o.start.type != iterator_type::at_timestamp) {
-      throw config_error("start", "trim_horizon, latest or at_timestamp", "another iterator type", where());
+    const char* const positions = Stream::kind == source_kind::dynamodb ? "trim_horizon or latest"
+                                                                         : "trim_horizon, latest or at_timestamp";
+    if (!o.start) { // AWS: "Value null at 'startingPosition' failed to satisfy constraint: Member must not be null"
+      throw config_error("start", std::string{positions} + " (StartingPosition is required)", "none", where());
     }
-    if (o.start.type == iterator_type::at_timestamp) {
+    const starting_position& start = *o.start;
+    if (start.type != iterator_type::trim_horizon && start.type != iterator_type::latest &&
+        start.type != iterator_type::at_timestamp) {
+      throw config_error("start", positions, "another iterator type", where());
+    }
+    if (start.type == iterator_type::at_timestamp) {
       if (Stream::kind == source_kind::dynamodb) {
-        throw config_error("start", "trim_horizon or latest", "at_timestamp", "a dynamodb event source mapping");
+        throw config_error("start", positions, "at_timestamp", "a dynamodb event source mapping");
       }
-      if (o.start.timestamp > now) {
+      if (start.timestamp > now) {
         throw config_error("start.timestamp", "not in the future (<= " + esm::to_string(now) + ")",
-                           esm::to_string(o.start.timestamp), "a kinesis event source mapping");
+                           esm::to_string(start.timestamp), "a kinesis event source mapping");
       }
     }
     return settings_of(batching_, parallelization_, retry_, window_, options_);

@@ -20,6 +20,7 @@ esm_sim::scenario make(std::initializer_list<std::string_view> sets = {}) {
            {"source", {{"type", "kinesis"}, {"shards", 2}}},
            {"producers", json::array({{{"type", "constant"}, {"rate", 100}}})},
            {"function", {{"duration", "20ms"}}},
+           {"mapping", {{"starting_position", "TRIM_HORIZON"}}},
            {"goals", json::array({"iterator_age_p99 < 60s", "dropped > 0"})}};
   for (const auto s : sets) esm_sim::apply_override(doc, s);
   return esm_sim::parse_scenario(doc);
@@ -59,7 +60,7 @@ TEST_CASE("the terminal summary states records, invocations, ages, concurrency a
   CHECK(text.find("\x1b[") == std::string::npos); // no colour codes unless asked
   CHECK(esm_sim::summary_text(s, r, esm_sim::judge(s, r), 0.25, true).find("\x1b[32mPASS") != std::string::npos);
   // SQS: the oldest message's age instead of the iterator age.
-  const auto q = make({"source={\"type\":\"sqs\"}", "goals=[]"});
+  const auto q = make({"source={\"type\":\"sqs\"}", "mapping={}", "goals=[]"});
   const auto qr = esm_sim::run_scenario(q);
   const auto qt = esm_sim::summary_text(q, qr, {}, 0.1, false);
   CHECK(qt.find("oldest message age  max ") != std::string::npos);

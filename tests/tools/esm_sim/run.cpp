@@ -17,11 +17,14 @@ using json = nlohmann::json;
 namespace {
 
 json base(std::string_view type = "kinesis") {
-  return json{{"duration", "2min"},
-              {"sample_interval", "10s"},
-              {"source", {{"type", type}}},
-              {"producers", json::array({{{"type", "constant"}, {"rate", 10}}})},
-              {"function", {{"timeout", "10s"}, {"duration", "50ms"}}}};
+  json doc{{"duration", "2min"},
+           {"sample_interval", "10s"},
+           {"source", {{"type", type}}},
+           {"producers", json::array({{{"type", "constant"}, {"rate", 10}}})},
+           {"function", {{"timeout", "10s"}, {"duration", "50ms"}}}};
+  // StartingPosition is required for streams (as on AWS).
+  if (type == "kinesis" || type == "dynamodb") doc["mapping"] = {{"starting_position", "TRIM_HORIZON"}};
+  return doc;
 }
 
 esm_sim::run_result run(json doc, std::initializer_list<std::string_view> sets = {}) {

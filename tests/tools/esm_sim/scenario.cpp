@@ -17,9 +17,12 @@ using json = nlohmann::json;
 namespace {
 
 json minimal(std::string_view type = "kinesis") {
-  return json{{"duration", "1min"},
-              {"source", {{"type", type}}},
-              {"producers", json::array({{{"type", "constant"}, {"rate", 10}}})}};
+  json doc{{"duration", "1min"},
+           {"source", {{"type", type}}},
+           {"producers", json::array({{{"type", "constant"}, {"rate", 10}}})}};
+  // StartingPosition is required for streams (as on AWS).
+  if (type == "kinesis" || type == "dynamodb") doc["mapping"] = {{"starting_position", "TRIM_HORIZON"}};
+  return doc;
 }
 
 /// The message of the scenario_error that parsing `doc` throws.
@@ -111,6 +114,27 @@ TEST_CASE("every key of a full scenario is read", "[esm-sim][scenario]") {
   CHECK(s.goals[0].op == "<");
   CHECK(s.goals[0].value == 60.0);
   CHECK(s.charts.size() == 2);
+}
+
+TEST_CASE("§1 AWS recorded: starting_position is required for stream sources, as StartingPosition is",
+          "[esm-sim][scenario][spec-1][recorded]") {
+  for (const char* type : {"kinesis", "dynamodb"}) {
+    INFO(type);
+    json doc = minimal(type);
+    doc.erase("mapping");
+    CHECK(error(doc) == "mapping.starting_position: missing; \"TRIM_HORIZON\" or \"LATEST\" (AWS's StartingPosition "
+                        "is required for kinesis and dynamodb sources)");
+    CHECK(error(with(minimal(type), "mapping={\"batch_size\":10}")) ==
+          "mapping.starting_position: missing; \"TRIM_HORIZON\" or \"LATEST\" (AWS's StartingPosition is required for "
+          "kinesis and dynamodb sources)");
+    CHECK(parse_scenario(with(minimal(type), "mapping.starting_position=\"LATEST\"")).mapping.start.type ==
+          esm::iterator_type::latest);
+    CHECK(parse_scenario(minimal(type)).mapping.start.type == esm::iterator_type::trim_horizon);
+  }
+  // Queues have none: the key does not apply there.
+  CHECK_NOTHROW(parse_scenario(minimal("sqs")));
+  CHECK(error(with(minimal("sqs"), "mapping.starting_position=\"LATEST\"")) ==
+        "mapping.starting_position: does not apply here; it applies to kinesis and dynamodb sources");
 }
 
 TEST_CASE("unknown keys are rejected with their path and the keys allowed there", "[esm-sim][scenario]") {

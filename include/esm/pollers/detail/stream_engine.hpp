@@ -93,7 +93,7 @@ public:
   stream_engine(Stream& stream, function& fn, stream_hooks<Stream> hooks, stream_settings settings,
                 const stream_options& options)
       : stream_(stream), fn_(&fn), sim_(stream.sim()), hooks_(hooks), settings_(settings),
-        start_(options.start), component_("esm/" + options.name), enabled_(options.enabled),
+        start_(options.start.value_or(starting_position::trim_horizon())), component_("esm/" + options.name), enabled_(options.enabled),
         life_(lifeline<stream_engine>::make(this)) {
     lane_buffer_cap_ = std::max<std::size_t>(10'000, 2 * settings_.limits.max_records);
     reader_ = stream_.register_reader();
