@@ -71,16 +71,17 @@ TEST_CASE("§4.6 Kinesis on-failure record: every field, its type and order matc
           "[aws][failure_records][spec-4.6]") {
   // The record the sample describes, with times relative to its timestamp.
   const esm::wall_epoch epoch = esm::wall_epoch::at(2019, 11, 14, 38min + 6s + 21ms);
-  const esm::stream_failure_record r{
-      at(0s),
-      esm::discard_condition::retry_attempts_exhausted,
-      1,
-      "c9b8fa9f-5a7f-xmpl-af9c-0c604cde93a5",
-      "myfunction",
-      esm::failure_response_context{200, "$LATEST", "Unhandled"},
-      esm::source_kind::kinesis,
-      esm::stream_batch_info{"shardId-000000000001", "4960...4722", "4960...5186", at(-1186ms), at(-441ms), 500,
-                             "arn:aws:kinesis:us-east-2:123456789012:stream/mystream"}};
+  const esm::stream_failure_record r{at(0s),
+                                     esm::discard_condition::retry_attempts_exhausted,
+                                     1,
+                                     "c9b8fa9f-5a7f-xmpl-af9c-0c604cde93a5",
+                                     "myfunction",
+                                     esm::failure_response_context{200, "$LATEST", "Unhandled"},
+                                     esm::source_kind::kinesis,
+                                     esm::stream_batch_info{"shardId-000000000001", "4960...4722", "4960...5186",
+                                                            at(-1186ms), at(-441ms), 500,
+                                                            "arn:aws:kinesis:us-east-2:123456789012:stream/mystream"},
+                                     ""};
   const std::string text = esm::aws::to_json(r, epoch);
   CHECK(esm_test::golden{}.diff(ojson::parse(kinesis_record_sample), ojson::parse(text)) == std::vector<std::string>{});
   CHECK(esm::aws::function_arn(r) == "arn:aws:lambda:us-east-2:123456789012:function:myfunction");
@@ -100,7 +101,8 @@ TEST_CASE("§4.6 DynamoDB on-failure record: DDBStreamBatchInfo, arrival times i
       esm::stream_batch_info{"shardId-00000001573689847184-864758bb", "800000000003126276362", "800000000003126276362",
                              at(-30s - 717ms + 400ms), // 00:13:19.400: the milliseconds are not rendered
                              at(-30s - 717ms), 1,
-                             "arn:aws:dynamodb:us-east-2:123456789012:table/mytable/stream/2019-11-14T00:04:06.388"}};
+                             "arn:aws:dynamodb:us-east-2:123456789012:table/mytable/stream/2019-11-14T00:04:06.388"},
+      ""};
   const std::string text = esm::aws::to_json(r, epoch);
   CHECK(esm_test::golden{}.diff(ojson::parse(dynamodb_record_sample), ojson::parse(text)) == std::vector<std::string>{});
 }

@@ -23,6 +23,9 @@ class function;
 /// `GetEventSourceMapping` of a stream mapping.
 struct stream_mapping_configuration {
   std::string name;                 ///< the mapping's name (`esm/<name>` in traces)
+  std::string uuid;                 ///< `UUID` (seeded: the same for a seed and creation order)
+  std::string event_source_mapping_arn;    ///< `EventSourceMappingArn`:
+                                           ///< `arn:aws:lambda:<region>:<account>:event-source-mapping:<uuid>`
   source_kind kind = source_kind::kinesis; ///< Kinesis or DynamoDB
   std::string event_source_arn;     ///< `EventSourceArn`
   std::string function_name;        ///< the function (`FunctionArn`'s name)
@@ -59,6 +62,9 @@ struct stream_mapping_update {
 /// `GetEventSourceMapping` of an SQS mapping.
 struct queue_mapping_configuration {
   std::string name;                 ///< the mapping's name
+  std::string uuid;                 ///< `UUID` (seeded: the same for a seed and creation order)
+  std::string event_source_mapping_arn;         ///< `EventSourceMappingArn`:
+                                                ///< `arn:aws:lambda:<region>:<account>:event-source-mapping:<uuid>`
   source_kind kind = source_kind::sqs_standard; ///< standard or FIFO
   std::string event_source_arn;     ///< `EventSourceArn`
   std::string function_name;        ///< the function (`FunctionArn`'s name)

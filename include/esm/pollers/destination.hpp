@@ -50,6 +50,8 @@ struct stream_failure_record {
   std::optional<failure_response_context> response_context;
   source_kind kind = source_kind::kinesis;     ///< which `*BatchInfo` key the JSON uses
   stream_batch_info batch_info;                ///< the discarded records
+  /// The mapping's `UUID` (not in AWS's JSON; an S3 destination names its objects with it).
+  std::string mapping_uuid;
 };
 
 /// An on-failure destination: a callable receiving `const stream_failure_record&` and returning

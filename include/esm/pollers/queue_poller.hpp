@@ -197,6 +197,9 @@ public:
 
   /// Cumulative metrics (spec §6).
   [[nodiscard]] const esm_metrics& metrics() const noexcept { return engine_.metrics(); }
+  /// `UUID` and `EventSourceMappingArn` (esm/pollers/mapping_identity.hpp): seeded, distinct per
+  /// mapping of the simulation.
+  [[nodiscard]] const mapping_identity& identity() const noexcept { return engine_.identity(); }
   /// `State`.
   [[nodiscard]] esm_state state() const noexcept { return engine_.enabled() ? esm_state::enabled : esm_state::disabled; }
   /// `LastProcessingResult`: `No records processed`, `OK` or `PROBLEM: Function call failed`.
@@ -225,6 +228,8 @@ public:
   [[nodiscard]] queue_mapping_configuration configuration() const {
     queue_mapping_configuration c;
     c.name = options_.name;
+    c.uuid = std::string{engine_.identity().uuid()};
+    c.event_source_mapping_arn = engine_.identity().arn();
     c.kind = Queue::kind;
     c.event_source_arn = queue_.arn();
     c.function_name = engine_.target().name();

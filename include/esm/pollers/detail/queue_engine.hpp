@@ -37,6 +37,7 @@
 #include <esm/policies/throttle.hpp>
 #include <esm/policies/visibility.hpp>
 #include <esm/pollers/detail/lifeline.hpp>
+#include <esm/pollers/mapping_identity.hpp>
 #include <esm/pollers/metrics.hpp>
 #include <esm/pollers/queue_batch.hpp>
 #include <esm/sources/sqs_message.hpp>
@@ -85,7 +86,8 @@ public:
   queue_engine(Queue& queue, function& fn, queue_hooks<Queue> hooks, queue_settings settings,
                const queue_options& options)
       : queue_(queue), fn_(&fn), sim_(queue.sim()), hooks_(hooks), settings_(settings),
-        component_("esm/" + options.name), enabled_(options.enabled), life_(lifeline<queue_engine>::make(this)) {
+        identity_(mapping_identity::next(queue.sim(), queue.arn())), component_("esm/" + options.name),
+        enabled_(options.enabled), life_(lifeline<queue_engine>::make(this)) {
     target_ = std::max(1, settings_.initial_concurrency);
     metrics_.target_concurrency = target_;
     metrics_.max_target_concurrency = target_;
@@ -110,6 +112,7 @@ public:
   }
 
   [[nodiscard]] const esm_metrics& metrics() const noexcept { return metrics_; }
+  [[nodiscard]] const mapping_identity& identity() const noexcept { return identity_; }
   [[nodiscard]] bool enabled() const noexcept { return enabled_; }
   [[nodiscard]] std::string_view last_processing_result() const noexcept { return last_result_; }
   [[nodiscard]] const queue_settings& settings() const noexcept { return settings_; }
@@ -582,6 +585,7 @@ private:
   simulation& sim_;
   queue_hooks<Queue> hooks_;
   queue_settings settings_;
+  mapping_identity identity_;
   std::string component_;
   bool enabled_ = true;
   std::deque<worker> workers_; // deque: stable while a completion starts another worker

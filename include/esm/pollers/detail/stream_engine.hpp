@@ -35,6 +35,7 @@
 #include <esm/pollers/detail/bisect_stack.hpp>
 #include <esm/pollers/detail/lifeline.hpp>
 #include <esm/pollers/detail/window_state.hpp>
+#include <esm/pollers/mapping_identity.hpp>
 #include <esm/pollers/metrics.hpp>
 #include <esm/pollers/stream_batch.hpp>
 #include <esm/sources/shard.hpp>
@@ -93,8 +94,9 @@ public:
   stream_engine(Stream& stream, function& fn, stream_hooks<Stream> hooks, stream_settings settings,
                 const stream_options& options)
       : stream_(stream), fn_(&fn), sim_(stream.sim()), hooks_(hooks), settings_(settings),
-        start_(options.start.value_or(starting_position::trim_horizon())), component_("esm/" + options.name), enabled_(options.enabled),
-        life_(lifeline<stream_engine>::make(this)) {
+        start_(options.start.value_or(starting_position::trim_horizon())),
+        identity_(mapping_identity::next(stream.sim(), stream.arn())), component_("esm/" + options.name),
+        enabled_(options.enabled), life_(lifeline<stream_engine>::make(this)) {
     lane_buffer_cap_ = std::max<std::size_t>(10'000, 2 * settings_.limits.max_records);
     reader_ = stream_.register_reader();
     stream_.add_listener(this);
@@ -123,6 +125,7 @@ public:
   }
 
   [[nodiscard]] const esm_metrics& metrics() const noexcept { return metrics_; }
+  [[nodiscard]] const mapping_identity& identity() const noexcept { return identity_; }
   [[nodiscard]] bool enabled() const noexcept { return enabled_; }
   [[nodiscard]] std::string_view last_processing_result() const noexcept { return last_result_; }
   [[nodiscard]] const stream_settings& settings() const noexcept { return settings_; }
@@ -748,16 +751,17 @@ private:
       // As AWS recorded (§4.6): a RecordAgeExceeded record has no responseContext and counts at
       // least one invoke, also when its records were too old when read (fidelity A8).
       const bool aged = why == discard_condition::record_age_exceeded;
-      stream_failure_record rec{
-          sim_.now(),
-          why,
-          aged ? std::max(l.invokes, 1) : l.invokes,
-          l.last_request_id,
-          fn_->name(),
-          aged || l.invokes == 0 ? std::nullopt : l.last_response,
-          Stream::kind,
-          stream_batch_info{sh.id(), Stream::sequence_text(first.sequence), Stream::sequence_text(last.sequence),
-                            first.arrival, last.arrival, n, stream_.arn()}};
+      stream_failure_record rec{sim_.now(),
+                                why,
+                                aged ? std::max(l.invokes, 1) : l.invokes,
+                                l.last_request_id,
+                                fn_->name(),
+                                aged || l.invokes == 0 ? std::nullopt : l.last_response,
+                                Stream::kind,
+                                stream_batch_info{sh.id(), Stream::sequence_text(first.sequence),
+                                                  Stream::sequence_text(last.sequence), first.arrival, last.arrival, n,
+                                                  stream_.arn()},
+                                std::string{identity_.uuid()}};
       try {
         delivered = hooks_.deliver(hooks_.self, rec);
       } catch (...) {
@@ -794,6 +798,7 @@ private:
   stream_hooks<Stream> hooks_;
   stream_settings settings_;
   starting_position start_;
+  mapping_identity identity_;
   std::string component_;
   bool enabled_ = true;
   std::uint32_t shape_ = 0; // bumped when the lane count or window length changes
