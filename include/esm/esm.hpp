@@ -29,12 +29,14 @@
 #include <esm/sources/hash_key.hpp>
 #include <esm/sources/kinesis_stream.hpp>
 #include <esm/sources/shard.hpp>
+#include <esm/sources/sns_topic.hpp>
 #include <esm/sources/sqs_fifo_queue.hpp>
 #include <esm/sources/sqs_message.hpp>
 #include <esm/sources/sqs_queue.hpp>
 #include <esm/sources/stream_record.hpp>
 
 #include <esm/pollers/destination.hpp>
+#include <esm/pollers/mapping_identity.hpp>
 #include <esm/pollers/metrics.hpp>
 #include <esm/pollers/queue_poller.hpp>
 #include <esm/pollers/record_filter.hpp>

@@ -2,6 +2,7 @@
 // with the samples of aws-esm-semantics.md §4.6 (Kinesis) and of the AWS Lambda developer guide
 // (DynamoDB), and delivered to an SQS queue by a real stream poller (§2.6).
 #include <esm/aws/failure_records.hpp>
+#include <esm/sources/sns_topic.hpp>
 
 #include <chrono>
 #include <string>
@@ -301,4 +302,37 @@ TEST_CASE("§2.5 §4.6 AWS recorded: records that failed by partial batch respon
   CHECK(got[0]["requestContext"]["approximateInvokeCount"] == 2);
   CHECK(esm_test::golden{}.diff(ojson::parse(R"({"statusCode":200,"executedVersion":"$LATEST","functionError":null})"),
                                 got[0]["responseContext"]) == std::vector<std::string>{});
+}
+
+TEST_CASE("§2.6 §4.6 an SNS on-failure destination: the record's AWS JSON arrives as the Notification's Message",
+          "[aws][failure_records][sns_topic][spec-2.6][spec-4.6]") {
+  esm::simulation sim;
+  kstream s{sim, {.name = "orders"}};
+  esm::function fn{sim, {.name = "process"}};
+  esm::sns_topic topic{sim, "failures"};
+  esm::sqs_queue<std::string> subscriber{sim, "subscriber"};
+  topic.subscribe(subscriber);
+  s.put("k", "a");
+  esm::stream_poller poller{s,
+                            fn,
+                            [](const kbatch&) { throw std::runtime_error("poison"); },
+                            esm::starting_position::trim_horizon(),
+                            esm::stream_retry{.max_attempts = 0},
+                            esm::on_failure_topic{topic, esm::aws::failure_record_json{sim.epoch()}}};
+  sim.run_until_idle();
+  const auto got = bodies(subscriber);
+  REQUIRE(got.size() == 1);
+  std::vector<std::string> keys;
+  for (const auto& [k, v] : got[0].items()) keys.push_back(k);
+  CHECK(keys == std::vector<std::string>{"Type", "MessageId", "TopicArn", "Message", "Timestamp", "SignatureVersion",
+                                         "Signature", "SigningCertURL", "UnsubscribeURL"});
+  CHECK(got[0]["Type"] == "Notification");
+  CHECK(got[0]["TopicArn"] == topic.arn());
+  const ojson record = ojson::parse(got[0]["Message"].get<std::string>());
+  CHECK(record["requestContext"]["condition"] == "RetryAttemptsExhausted");
+  CHECK(record["requestContext"]["approximateInvokeCount"] == 1);
+  CHECK(record["KinesisBatchInfo"]["startSequenceNumber"] == s.shard_at(0).at(0).sequence_number());
+  CHECK(record["responseContext"]["functionError"] == "Unhandled");
+  CHECK(got[0]["Timestamp"] == record["timestamp"]); // published at the discard instant
+  CHECK(poller.metrics().on_failure_destination_delivered_event_count == 1);
 }

@@ -117,6 +117,33 @@ on_failure_queue(Queue&) -> on_failure_queue<Queue>;
 template <class Queue, class Convert>
 on_failure_queue(Queue&, Convert) -> on_failure_queue<Queue, Convert>;
 
+/// An SNS topic as the on-failure destination (`DestinationConfig.OnFailure` with a topic ARN,
+/// spec §2.6): each invocation record is published as one message, `convert(record)` as its text
+/// (`esm::aws::failure_record_json{sim.epoch()}` for AWS's JSON), which reaches the topic's
+/// subscribers as the envelope's `Message`. A publish the topic rejects (over 256 KiB) is a
+/// failed delivery; a FIFO topic is not a valid OnFailure target in AWS: every delivery fails.
+/// ```cpp
+/// esm::sns_topic failures{sim, "failures"};
+/// esm::stream_poller poller{stream, fn, handler, esm::starting_position::trim_horizon(),
+///                           esm::on_failure_topic{failures, esm::aws::failure_record_json{sim.epoch()}}};
+/// ```
+template <class Topic, class Convert>
+struct on_failure_topic {
+  using esm_role = destination_role; ///< plays the destination role
+  Topic& topic;                      ///< the destination topic; must outlive the poller
+  Convert convert;                   ///< record → message text
+
+  /// Publishes the record; false for a FIFO topic.
+  bool send(const stream_failure_record& r) {
+    if (topic.fifo()) return false; // AWS rejects FIFO topics as OnFailure destinations
+    const auto text = convert(r);
+    topic.publish(text); // throws on a rejected publish: a failed delivery
+    return true;
+  }
+};
+template <class Topic, class Convert>
+on_failure_topic(Topic&, Convert) -> on_failure_topic<Topic, Convert>;
+
 /// The default: no destination. Discarded records are counted in `DroppedEventCount`.
 struct no_destination {
   using esm_role = destination_role; ///< plays the destination role
