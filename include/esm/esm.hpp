@@ -28,6 +28,7 @@
 #include <esm/sources/dynamodb_stream.hpp>
 #include <esm/sources/hash_key.hpp>
 #include <esm/sources/kinesis_stream.hpp>
+#include <esm/sources/s3_bucket.hpp>
 #include <esm/sources/shard.hpp>
 #include <esm/sources/sns_topic.hpp>
 #include <esm/sources/sqs_fifo_queue.hpp>

@@ -2,9 +2,11 @@
 // with the samples of aws-esm-semantics.md §4.6 (Kinesis) and of the AWS Lambda developer guide
 // (DynamoDB), and delivered to an SQS queue by a real stream poller (§2.6).
 #include <esm/aws/failure_records.hpp>
+#include <esm/sources/s3_bucket.hpp>
 #include <esm/sources/sns_topic.hpp>
 
 #include <chrono>
+#include <regex>
 #include <string>
 #include <vector>
 
@@ -334,5 +336,118 @@ TEST_CASE("§2.6 §4.6 an SNS on-failure destination: the record's AWS JSON arri
   CHECK(record["KinesisBatchInfo"]["startSequenceNumber"] == s.shard_at(0).at(0).sequence_number());
   CHECK(record["responseContext"]["functionError"] == "Unhandled");
   CHECK(got[0]["Timestamp"] == record["timestamp"]); // published at the discard instant
+  CHECK(poller.metrics().on_failure_destination_delivered_event_count == 1);
+}
+
+TEST_CASE("§2.6 §4.6 an S3 on-failure destination: one object under aws/lambda/<ESM-UUID>/<shardId>/YYYY/MM/DD/"
+          "YYYY-MM-DDTHH.MM.SS-<uuid>, the record plus payload, the event the function received",
+          "[aws][failure_records][s3_bucket][spec-2.6][spec-4.6]") {
+  esm::simulation sim;
+  kstream s{sim, {.name = "orders"}};
+  esm::function fn{sim, {.name = "process"}};
+  esm::s3_bucket bucket{sim, "failures"};
+  s.put("k", "a");
+  s.put("k", std::string("\x00\x01 \"quoted\"", 10));
+  sim.advance_to(at(3723s + 250ms)); // 01:02:03.250 on the epoch's day
+  std::vector<std::string> received;
+  esm::stream_poller poller{s,
+                            fn,
+                            [&](const kbatch& b) {
+                              received.push_back(esm::aws::event_json(s, b));
+                              throw std::runtime_error("poison");
+                            },
+                            esm::starting_position::trim_horizon(),
+                            esm::stream_retry{.max_attempts = 1},
+                            esm::on_failure_bucket{bucket, esm::aws::s3_failure_object{sim.epoch()}}};
+  sim.run_until_idle();
+  REQUIRE(received.size() == 2);
+  const auto objects = bucket.list("aws/lambda/");
+  REQUIRE(objects.size() == 1);
+  const std::string key{objects[0].key};
+  INFO(key);
+  CHECK(std::regex_match(key, std::regex{"aws/lambda/" + std::string{poller.identity().uuid()} +
+                                         "/shardId-000000000000/2026/01/01/2026-01-01T01\\.02\\.03-"
+                                         "[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}"}));
+  const esm::s3_object* o = bucket.get(key);
+  REQUIRE(o != nullptr);
+  CHECK(objects[0].size == o->body.size());
+  CHECK(o->last_modified > at(3723s + 250ms));
+  const ojson e = ojson::parse(o->body);
+  std::vector<std::string> keys;
+  for (const auto& [k, v] : e.items()) keys.push_back(k);
+  CHECK(keys == std::vector<std::string>{"requestContext", "responseContext", "version", "timestamp",
+                                         "KinesisBatchInfo", "payload"});
+  CHECK(e["timestamp"] == sim.epoch().iso8601(o->last_modified));               // put at the discard instant
+  CHECK(e["timestamp"].get<std::string>().starts_with("2026-01-01T01:02:03.")); // the key's time
+  CHECK(e["requestContext"]["approximateInvokeCount"] == 2);
+  CHECK(e["KinesisBatchInfo"]["batchSize"] == 2);
+  REQUIRE(e["payload"].is_string()); // the whole event as an escaped JSON string
+  CHECK(e["payload"].get<std::string>() == received.back());
+  // The body is the record's JSON with payload appended: nothing else changes.
+  const std::string record = esm::aws::failure_record_json{sim.epoch()}(esm::stream_failure_record{
+      o->last_modified, esm::discard_condition::retry_attempts_exhausted, 2,
+      e["requestContext"]["requestId"].get<std::string>(), "process",
+      esm::failure_response_context{.function_error = "Unhandled"}, esm::source_kind::kinesis,
+      esm::stream_batch_info{"shardId-000000000000", s.shard_at(0).at(0).sequence_number(),
+                             s.shard_at(0).at(1).sequence_number(), esm::time_point{}, esm::time_point{}, 2, s.arn()},
+      std::string{poller.identity().uuid()}});
+  CHECK(o->body.substr(0, record.size() - 1) == record.substr(0, record.size() - 1));
+  CHECK(poller.metrics().on_failure_destination_delivered_event_count == 2);
+}
+
+TEST_CASE("§2.6 §4.6 a DynamoDB mapping's S3 destination: DDBStreamBatchInfo and the DynamoDB event as payload",
+          "[aws][failure_records][s3_bucket][spec-2.6][spec-4.6]") {
+  esm::simulation sim;
+  using table = esm::dynamodb_stream<esm::attribute_map_json>;
+  table t{sim, {.name = "orders"}};
+  esm::function fn{sim, {.name = "process"}};
+  esm::s3_bucket bucket{sim, "failures"};
+  t.insert({"a"}, {R"({"pk":{"S":"a"}})"});
+  std::string received;
+  esm::stream_poller poller{t,
+                            fn,
+                            [&](const esm::stream_batch<table::record_type>& b) {
+                              received = esm::aws::event_json(t, b);
+                              throw std::runtime_error("poison");
+                            },
+                            esm::stream_retry{.max_attempts = 0},
+                            esm::on_failure_bucket{bucket, esm::aws::s3_failure_object{sim.epoch()}},
+                            esm::starting_position::trim_horizon()};
+  sim.run_until_idle();
+  const auto objects =
+      bucket.list("aws/lambda/" + std::string{poller.identity().uuid()} + "/" + t.shard_at(0).id() + "/2026/01/01/");
+  REQUIRE(objects.size() == 1);
+  const ojson e = ojson::parse(bucket.get(objects[0].key)->body);
+  CHECK(e["DDBStreamBatchInfo"]["streamArn"] == t.arn());
+  CHECK(e["payload"].get<std::string>() == received);
+  CHECK(ojson::parse(e["payload"].get<std::string>())["Records"][0]["eventSource"] == "aws:dynamodb");
+}
+
+TEST_CASE("§2.6 an S3 destination with a converter of the record alone; a put that throws is a failed delivery",
+          "[aws][failure_records][s3_bucket][spec-2.6][spec-6]") {
+  esm::simulation sim;
+  kstream s{sim, {.name = "orders"}};
+  esm::function fn{sim, {.name = "process"}};
+  esm::s3_bucket bucket{sim, "failures"};
+  s.put("k", "a");
+  bool refuse = false;
+  esm::stream_poller poller{s,
+                            fn,
+                            [](const kbatch&) { throw std::runtime_error("poison"); },
+                            esm::starting_position::trim_horizon(),
+                            esm::stream_retry{.max_attempts = 0},
+                            esm::on_failure_bucket{bucket, [&](const esm::stream_failure_record& r) {
+                                                     if (refuse) throw std::runtime_error("access denied");
+                                                     return r.batch_info.start_sequence_number;
+                                                   }}};
+  sim.run_until_idle();
+  REQUIRE(bucket.size() == 1);
+  CHECK(bucket.get(bucket.list()[0].key)->body == s.shard_at(0).at(0).sequence_number());
+  refuse = true;
+  s.put("k", "b");
+  sim.run_until_idle();
+  CHECK(bucket.size() == 1);
+  CHECK(poller.metrics().destination_delivery_failures == 1);
+  CHECK(poller.metrics().dropped_event_count == 1);
   CHECK(poller.metrics().on_failure_destination_delivered_event_count == 1);
 }

@@ -122,4 +122,38 @@ struct failure_record_json {
   [[nodiscard]] std::string operator()(const stream_failure_record& r) const { return to_json(r, epoch); }
 };
 
+/// Appends the body of an on-failure object in an S3 bucket (spec §2.6, §4.6) to `out`: the
+/// invocation record's JSON with one more key, `payload`, the event the function received for
+/// the discarded records (`{"Records":[...]}`, rendered by `write_event_json` with `o`) as an
+/// escaped JSON string.
+template <class Stream, class Record>
+void write_s3_failure_object(std::string& out, const stream_failure_record& r, const Stream& stream,
+                             const stream_batch<Record>& records, const wall_epoch& epoch,
+                             const event_options& o = {}) {
+  write_failure_record_json(out, r, epoch);
+  out.pop_back(); // the record's closing brace
+  std::string event;
+  write_event_json(event, stream, records, o);
+  out.append(R"(,"payload":)");
+  detail::append_json_string(out, event);
+  out.push_back('}');
+}
+
+/// A converter for `esm::on_failure_bucket` that makes each object AWS's: the invocation record
+/// plus `payload` (`write_s3_failure_object`):
+/// `esm::on_failure_bucket{bucket, esm::aws::s3_failure_object{sim.epoch()}}`.
+struct s3_failure_object {
+  wall_epoch epoch{};      ///< the simulation's wall epoch (`sim.epoch()`), for the timestamps
+  event_options options{}; ///< how the payload's event is rendered
+
+  /// The object's body.
+  template <class Stream, class Record>
+  [[nodiscard]] std::string operator()(const stream_failure_record& r, const Stream& stream,
+                                       const stream_batch<Record>& records) const {
+    std::string out;
+    write_s3_failure_object(out, r, stream, records, epoch, options);
+    return out;
+  }
+};
+
 } // namespace esm::aws

@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <type_traits>
 #include <utility>
 
@@ -15,6 +16,7 @@
 #include <esm/core/source_kind.hpp>
 #include <esm/core/time.hpp>
 #include <esm/policies/roles.hpp>
+#include <esm/pollers/stream_batch.hpp>
 
 namespace esm {
 
@@ -144,6 +146,55 @@ struct on_failure_topic {
 template <class Topic, class Convert>
 on_failure_topic(Topic&, Convert) -> on_failure_topic<Topic, Convert>;
 
+/// The object key of an on-failure record in an S3 bucket, as AWS names it (spec §2.6):
+/// `aws/lambda/<ESM-UUID>/<shardId>/YYYY/MM/DD/YYYY-MM-DDTHH.MM.SS-<random UUID>`, the date and time
+/// (UTC) those of the record's `timestamp` through `epoch`.
+[[nodiscard]] inline std::string s3_failure_key(const stream_failure_record& r, const wall_epoch& epoch,
+                                                std::string_view random_uuid) {
+  const std::string t = epoch.iso8601(r.timestamp); // 2026-01-01T00:00:01.250Z
+  std::string key;
+  key.reserve(64 + r.mapping_uuid.size() + r.batch_info.shard_id.size() + random_uuid.size());
+  key.append("aws/lambda/").append(r.mapping_uuid).append("/").append(r.batch_info.shard_id).append("/");
+  key.append(t, 0, 4).append("/").append(t, 5, 2).append("/").append(t, 8, 2).append("/");
+  for (std::size_t i = 0; i < 19; ++i) key.push_back(t[i] == ':' ? '.' : t[i]);
+  key.append("-").append(random_uuid);
+  return key;
+}
+
+/// An S3 bucket as the on-failure destination (`DestinationConfig.OnFailure` with a bucket ARN,
+/// spec §2.6): each invocation record becomes one object under `esm::s3_failure_key` (the
+/// mapping's UUID, the shard, the record's time, a seeded random UUID from the bucket), its body
+/// `convert(record, stream, records)`: `esm::aws::s3_failure_object{sim.epoch()}` gives AWS's
+/// JSON, the invocation record plus `payload`, the whole event the function received as an
+/// escaped JSON string. A `convert` taking only the record is also accepted. A put the bucket
+/// rejects is a failed delivery.
+/// ```cpp
+/// esm::s3_bucket failures{sim, "failures"};
+/// esm::stream_poller poller{stream, fn, handler, esm::starting_position::trim_horizon(),
+///                           esm::on_failure_bucket{failures, esm::aws::s3_failure_object{sim.epoch()}}};
+/// ```
+template <class Bucket, class Convert>
+struct on_failure_bucket {
+  using esm_role = destination_role; ///< plays the destination role
+  Bucket& bucket;                    ///< the destination bucket; must outlive the poller
+  Convert convert;                   ///< (record, stream, records) or (record) → object body
+
+  /// Puts the record (and the discarded records, through `convert`) as one object.
+  template <class Stream, class Record>
+  bool send(const stream_failure_record& r, const Stream& stream, const stream_batch<Record>& records) {
+    std::string key = s3_failure_key(r, bucket.sim().epoch(), bucket.unique_id());
+    if constexpr (std::is_invocable_v<Convert&, const stream_failure_record&, const Stream&,
+                                      const stream_batch<Record>&>) {
+      bucket.put(key, convert(r, stream, records)); // throws on a rejected put: a failed delivery
+    } else {
+      bucket.put(key, convert(r));
+    }
+    return true;
+  }
+};
+template <class Bucket, class Convert>
+on_failure_bucket(Bucket&, Convert) -> on_failure_bucket<Bucket, Convert>;
+
 /// The default: no destination. Discarded records are counted in `DroppedEventCount`.
 struct no_destination {
   using esm_role = destination_role; ///< plays the destination role
@@ -167,6 +218,16 @@ struct no_destination {
 template <class D>
 concept failure_destination = requires(D& d, const stream_failure_record& r) {
   { d.send(r) } -> std::convertible_to<bool>;
+};
+
+/// A destination that also receives the discarded records of a `Stream`:
+/// `d.send(record, stream, records)` with the records as a `stream_batch` (valid during the call),
+/// e.g. to render the event the function received (`esm::on_failure_bucket`). A type with this
+/// form and no `send(record)` must declare `using esm_role = esm::destination_role;`.
+template <class D, class Stream>
+concept records_destination = requires(D& d, const stream_failure_record& r, const Stream& s,
+                                       const stream_batch<typename Stream::record_type>& b) {
+  { d.send(r, s, b) } -> std::convertible_to<bool>;
 };
 
 namespace detail {

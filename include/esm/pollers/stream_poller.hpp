@@ -97,11 +97,6 @@ constexpr bool check_declared_stream_role() {
                 "esm::stream_poller: a type declaring esm::window_role must satisfy esm::window_policy "
                 "(tumbling_window_size() const, validate() const)");
   }
-  if constexpr (declares_role_of<P, destination_role>) {
-    static_assert(failure_destination<P>,
-                "esm::stream_poller: a type declaring esm::destination_role must satisfy esm::failure_destination "
-                "(send(const stream_failure_record&) -> bool)");
-  }
   return true;
 }
 
@@ -192,6 +187,10 @@ public:
   static_assert(detail::count_policies<detail::is_throttle, Policies...> <= 1, "esm::stream_poller: two throttle policies");
   static_assert(detail::count_policies<detail::is_destination, Policies...> <= 1,
                 "esm::stream_poller: two on-failure destinations");
+  static_assert(failure_destination<destination_type> || records_destination<destination_type, Stream>,
+                "esm::stream_poller: a type declaring esm::destination_role must satisfy esm::failure_destination "
+                "(send(const stream_failure_record&) -> bool) or esm::records_destination "
+                "(send(const stream_failure_record&, const Stream&, const stream_batch<Record>&) -> bool)");
   static_assert(detail::count_policies<detail::is_stream_options, Policies...> <= 1,
                 "esm::stream_poller: two stream_options");
   static_assert(detail::count_policies<detail::is_starting_position, Policies...> <= 1,
@@ -455,8 +454,13 @@ private:
       return static_cast<stream_poller*>(p)->throttle_.on_throttle(e);
     };
     if (destination_configured()) {
-      k.deliver = [](void* p, const stream_failure_record& r) -> bool {
-        return static_cast<bool>(static_cast<stream_poller*>(p)->destination_.send(r));
+      k.deliver = [](void* p, const stream_failure_record& r, const batch_type& records) -> bool {
+        auto& self = *static_cast<stream_poller*>(p);
+        if constexpr (records_destination<destination_type, Stream>) {
+          return static_cast<bool>(self.destination_.send(r, std::as_const(self.stream_), records));
+        } else {
+          return static_cast<bool>(self.destination_.send(r));
+        }
       };
     }
     k.read = [](void* p, engine_type& e, std::uint32_t ordinal, std::uint64_t end) {

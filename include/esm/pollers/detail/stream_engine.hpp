@@ -69,7 +69,8 @@ struct stream_hooks {
   batch_decision (*decide)(void*, const batch_candidate&) = nullptr;
   retry_decision (*on_failure)(void*, const stream_failure&) = nullptr;
   std::optional<duration> (*on_throttle)(void*, const throttle_event&) = nullptr;
-  bool (*deliver)(void*, const stream_failure_record&) = nullptr; ///< null: no destination
+  /// Sends an invocation record with the discarded records; null: no destination.
+  bool (*deliver)(void*, const stream_failure_record&, const batch_type&) = nullptr;
   /// Reads records [read position, end) of a shard into its lanes (the facade's filter and
   /// lanes, inlined): calls `stream_engine::read_range`.
   void (*read)(void*, stream_engine<Stream>&, std::uint32_t ordinal, std::uint64_t end) = nullptr;
@@ -763,7 +764,8 @@ private:
                                                   stream_.arn()},
                                 std::string{identity_.uuid()}};
       try {
-        delivered = hooks_.deliver(hooks_.self, rec);
+        const batch_type discarded{sh, l.pending, n, stream_.name()};
+        delivered = hooks_.deliver(hooks_.self, rec, discarded);
       } catch (...) {
         delivered = false; // a destination that throws failed to deliver; it never stops the mapping
       }
