@@ -26,6 +26,7 @@
 #include <esm/sources/arn.hpp>
 #include <esm/sources/concepts.hpp>
 #include <esm/sources/dynamodb_stream.hpp>
+#include <esm/sources/event_size.hpp>
 #include <esm/sources/hash_key.hpp>
 #include <esm/sources/kinesis_stream.hpp>
 #include <esm/sources/s3_bucket.hpp>

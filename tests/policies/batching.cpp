@@ -84,10 +84,15 @@ TEST_CASE("a user batching policy that cuts at 1 KiB changes the stream batches"
   esm::simulation sim;
   kstream s{sim, {}};
   esm::function fn{sim, {.name = "f"}};
-  // 50 records of 200 B data + 1 B key: 5 fit in 1 KiB (1,005 B), a sixth would not.
+  // 50 records of 200 B data: 5 of them make an event of `five` bytes (their JSON, spec §1), a
+  // sixth would not fit.
   for (int i = 0; i < 50; ++i) s.put("k", std::string(200, 'x'));
+  const auto& sh = s.shard_at(0);
+  const std::size_t one = esm::event_size<kstream>{s}.record(sh.at(sh.begin_position()), sh.id());
+  const std::size_t five = esm::event_envelope_bytes + 5 * one + 4;
+  CHECK(one > 200 * 4 / 3); // base64 data and the record's metadata
   std::vector<std::size_t> sizes;
-  esm::stream_poller poller{s, fn, [&](const kbatch& b) { sizes.push_back(b.size()); }, kib_batches{},
+  esm::stream_poller poller{s, fn, [&](const kbatch& b) { sizes.push_back(b.size()); }, kib_batches{.bytes = five},
                             esm::starting_position::trim_horizon()};
   sim.run_until_idle();
   REQUIRE(sizes.size() == 10);

@@ -280,10 +280,11 @@ TEST_CASE("batches are cut at BatchSize, at the window, or at 6 MB (§1)", "[pol
     esm::stream_poller poller{s, fn, [&](const kbatch& b, esm::invocation_context& ctx) { j.record(b, ctx); },
                               esm::starting_position::trim_horizon()};
     sim.run_until_idle();
-    // 6 MB per invoke; a GetRecords call returns at most 10 MiB (§8), and the next may come only
-    // once those bytes are paid for at 2 MiB/s: 6 + 4 from the first read, 4 from the second.
-    CHECK(j.sizes() == std::vector<std::size_t>{6, 4, 4});
-    CHECK(j.calls[2].time == at(esm::duration{10 * 1'000'001LL * 1'000'000'000LL / 2'097'152}));
+    // 6 MB of event JSON per invoke, where 1,000,000 data bytes are 1,333,336 of base64: 4
+    // records. A GetRecords call returns at most 10 MiB (§8), and the next may come only once
+    // those bytes are paid for at 2 MiB/s: 4 + 4 + 2 from the first read, 4 from the second.
+    CHECK(j.sizes() == std::vector<std::size_t>{4, 4, 2, 4});
+    CHECK(j.calls[3].time == at(esm::duration{10 * 1'000'001LL * 1'000'000'000LL / 2'097'152}));
   }
 }
 
@@ -897,19 +898,37 @@ TEST_CASE("throttle_backoff is validated in [1ms, 60s]", "[pollers][stream][conf
   CHECK_THROWS_AS(make(60s + 1ns), esm::config_error);
 }
 
-TEST_CASE("the partition key counts toward the 6 MB payload (§1)", "[pollers][stream][spec-1]") {
-  esm::simulation sim;
-  kstream s{sim, {}};
-  esm::function fn{sim, {.name = "f"}};
-  journal j;
-  // 6 records of 1,048,576 − 40 bytes of data make 6,291,216 bytes: under 6 MB (6,291,456) alone,
-  // over it with their 41-character keys.
-  const std::string key(41, 'k');
-  for (int i = 0; i < 6; ++i) s.put(key, std::string(1'048'576 - 40, 'x'));
-  esm::stream_poller poller{s, fn, [&](const kbatch& b, esm::invocation_context& ctx) { j.record(b, ctx); },
-                            esm::starting_position::trim_horizon()};
-  sim.run_until_idle();
-  CHECK(j.sizes() == std::vector<std::size_t>{5, 1});
+TEST_CASE("§1 the 6 MB is the event JSON: the partition key and every record's metadata count",
+          "[pollers][stream][spec-1]") {
+  // The size of a record with a 1-character key and no data, from a stream of the same name.
+  std::size_t base = 0;
+  {
+    esm::simulation sim;
+    kstream probe{sim, {}};
+    probe.put("k", "xyz"); // 4 characters of base64
+    const auto& sh = probe.shard_at(0);
+    base = esm::event_size<kstream>{probe}.record(sh.at(sh.begin_position()), sh.id()) - 4;
+  }
+  // Five records with as much data as fits in 6 MB of event JSON (`{"Records":[`, 4 commas,
+  // `]}`), and a last key that takes up the slack: exactly 6 MB, one batch; one character more,
+  // and the fifth record waits for the next batch.
+  const std::size_t b64 = ((esm::max_invoke_payload_bytes - esm::event_envelope_bytes - 4) / 5 - base) / 4 * 4;
+  const std::size_t slack = esm::max_invoke_payload_bytes - (esm::event_envelope_bytes + 4 + 5 * (base + b64));
+  const auto sizes_with_last_key = [&](std::size_t key_length) {
+    esm::simulation sim;
+    kstream s{sim, {}};
+    esm::function fn{sim, {.name = "f"}};
+    journal j;
+    for (int i = 0; i < 5; ++i) s.put(i < 4 ? "k" : std::string(key_length, 'k'), std::string(b64 / 4 * 3, 'x'));
+    esm::stream_poller poller{s, fn, [&](const kbatch& b, esm::invocation_context& ctx) { j.record(b, ctx); },
+                              esm::starting_position::trim_horizon()};
+    sim.run_until_idle();
+    return j.sizes();
+  };
+  CHECK(sizes_with_last_key(1 + slack) == std::vector<std::size_t>{5});
+  CHECK(sizes_with_last_key(2 + slack) == std::vector<std::size_t>{4, 1});
+  // Counting data bytes alone, a sixth such record (6 x 0.94 MB) would have fitted.
+  CHECK(6 * (b64 / 4 * 3) < esm::max_invoke_payload_bytes);
 }
 
 TEST_CASE("timeouts and throttles count in FailedInvokeEventCount (§6)", "[pollers][stream][spec-6]") {

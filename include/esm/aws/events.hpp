@@ -50,17 +50,17 @@ namespace esm::aws {
 struct event_options {
   /// Kinesis `invokeIdentityArn`: the mapping's execution role. Default
   /// `arn:aws:iam::123456789012:role/lambda-role` (the role of the AWS documentation's sample).
-  std::string invoke_identity_arn = "arn:aws:iam::123456789012:role/lambda-role";
+  std::string invoke_identity_arn = std::string{esm::default_invoke_identity_arn};
   /// `eventSourceARN` (and, parsed from it, `awsRegion`). Empty (the default): the source's own
   /// `arn()` (esm's sources live in `us-east-1`, account `123456789012`). Set it to render events
   /// as another region or account would.
   std::string event_source_arn{};
   /// SQS `attributes.SenderId`: the principal that sent the messages (esm does not model
   /// senders). Default `AIDAIENQZJOLO23YVJ4VO`, the id in the AWS documentation's SQS sample.
-  std::string sender_id = std::string{esm::detail::sqs_sender_id};
+  std::string sender_id = std::string{esm::default_sqs_sender_id};
   /// DynamoDB `eventVersion`. Default `1.1`, what real events carry (the documentation's samples
   /// show `1.0`; spec §4.2).
-  std::string dynamodb_event_version = "1.1";
+  std::string dynamodb_event_version = std::string{esm::default_dynamodb_event_version};
 };
 
 /// ARNs split into their parts (`esm/sources/arn.hpp`), also under `esm::aws`.

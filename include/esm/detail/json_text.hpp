@@ -44,6 +44,19 @@ inline void append_json_string(std::string& out, std::string_view s) {
   out.push_back('"');
 }
 
+/// Length of `s` as `append_json_string` writes it (quotes included): 1 more for `"`, `\\` and
+/// the short escapes (`\n`, ...), 5 more for the other control characters (`\u00XX`).
+[[nodiscard]] inline std::size_t json_string_length(std::string_view s) noexcept {
+  std::size_t n = s.size() + 2;
+  for (const char ch : s) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    const bool short_escape = c == '"' || c == '\\' || c == '\b' || c == '\f' || c == '\n' || c == '\r' || c == '\t';
+    n += short_escape ? 1 : 5;
+  }
+  return n;
+}
+
 /// Appends `"key":` (escaped key, then a colon).
 inline void append_json_key(std::string& out, std::string_view key) {
   append_json_string(out, key);

@@ -38,8 +38,9 @@ inline constexpr std::size_t max_invoke_payload_bytes = 6'291'456;
 struct batch_limits {
   /// Records per batch: [1, 10,000] (FIFO [1, 10]).
   std::size_t max_records = 100;
-  /// Payload bytes per batch: [1, 6 MB] (records' data and keys; SQS adds 1 KiB of metadata
-  /// per message, spec §1). Default 6 MB.
+  /// Payload bytes per batch: [1, 6 MB], counted on the event JSON the function receives
+  /// (spec §1; `esm::event_size` of the source: Kinesis data in base64, every record's metadata,
+  /// `{"Records":[...]}`). Default 6 MB (6,291,456 bytes).
   std::size_t max_bytes = max_invoke_payload_bytes;
 };
 
@@ -47,7 +48,7 @@ struct batch_limits {
 struct batch_candidate {
   source_kind kind = source_kind::kinesis; ///< the source
   std::size_t records = 0;                 ///< records it holds (≥ 1), within the limits
-  std::size_t bytes = 0;                   ///< their payload bytes
+  std::size_t bytes = 0;                   ///< bytes of their event JSON (`esm::event_size`)
   bool full = false;          ///< a limit stopped it (records or bytes), or a tumbling window ends at its last record
   time_point now{};           ///< the time of the decision
   time_point gathering_since{}; ///< when gathering began: the previous invocation's end, or the mapping's start

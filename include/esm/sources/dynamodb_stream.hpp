@@ -31,9 +31,10 @@
 #include <esm/core/source_kind.hpp>
 #include <esm/core/time.hpp>
 #include <esm/detail/md5.hpp>
-#include <esm/sources/retention.hpp>
 #include <esm/sources/detail/basic_stream.hpp>
+#include <esm/sources/event_size.hpp>
 #include <esm/sources/hash_key.hpp>
+#include <esm/sources/retention.hpp>
 #include <esm/sources/shard.hpp>
 #include <esm/sources/stream_record.hpp>
 
@@ -503,6 +504,55 @@ private:
   dynamodb_stream_config cfg_;
   std::vector<std::uint32_t> open_; // by partition
   dynamodb_stream_metrics metrics_;
+};
+
+/// The event JSON size of DynamoDB Streams records (spec §4.2), as `esm::aws::event_json`
+/// renders them with default options: per record the event name, the creation time's digits,
+/// `Keys` named by the stream's key schema (values escaped, `B` in base64), the images as
+/// `payload_traits<Item>` counts them (exact for `esm::attribute_map_json`, whose text is the
+/// image), `SizeBytes`' digits and the view type, and the stream's region and ARN.
+template <class Item>
+struct event_size<dynamodb_stream<Item>> {
+  static constexpr std::size_t envelope = event_envelope_bytes; ///< `{"Records":[` and `]}`
+  static constexpr std::size_t separator = 1;                   ///< `,`
+
+  /// Takes the stream's ARN, region, key schema and wall epoch.
+  explicit event_size(const dynamodb_stream<Item>& stream)
+      : epoch_(stream.sim().epoch()), schema_(stream.config().key_schema) {
+    const auto src = detail::event_source_size::of(stream.arn());
+    using detail::lit;
+    fixed_ = lit(R"({"eventID":")") + 32 + lit(R"(","eventVersion":)") +
+             detail::json_string_length(default_dynamodb_event_version) + lit(R"(,"eventName":")") +
+             lit(R"(","eventSource":"aws:dynamodb","awsRegion":)") + src.region + lit(R"(,"eventSourceARN":)") +
+             src.arn + lit(R"(,"dynamodb":)") + 1 + lit(R"({"ApproximateCreationDateTime":)") + lit(R"(,"Keys":{)") +
+             detail::json_string_length(schema_.partition_key) + 1 + 1 + lit(R"(,"SequenceNumber":")") + 21 +
+             lit(R"(","SizeBytes":)") + lit(R"(,"StreamViewType":")") + lit(R"("})");
+    sort_key_ = 1 + detail::json_string_length(schema_.sort_key) + 1;
+  }
+  /// Bytes of `r`.
+  [[nodiscard]] std::size_t record(const dynamodb_record<Item>& r, std::string_view = {}) const noexcept {
+    std::size_t n = fixed_ + std::string_view{esm::to_string(r.event_name)}.size() +
+                    std::string_view{esm::to_string(r.view_type)}.size() +
+                    detail::int_digits(detail::unix_seconds(epoch_, r.arrival)) + detail::uint_digits(r.size_bytes) +
+                    key_value(schema_.partition_key_type, r.keys.partition_key);
+    if (r.keys.sort_key) n += sort_key_ + key_value(schema_.sort_key_type, *r.keys.sort_key);
+    if (r.new_image) n += detail::lit(R"(,"NewImage":)") + payload_traits<Item>::size(*r.new_image);
+    if (r.old_image) n += detail::lit(R"(,"OldImage":)") + payload_traits<Item>::size(*r.old_image);
+    return n;
+  }
+
+private:
+  // `{"S":"v"}`, `{"N":"101"}`, `{"B":"<base64>"}`.
+  static std::size_t key_value(key_attribute_type type, std::string_view value) noexcept {
+    const std::size_t v = type == key_attribute_type::binary ? 2 + detail::base64_encoded_size(value.size())
+                                                             : detail::json_string_length(value);
+    return detail::lit(R"({"S":)") + 1 + v;
+  }
+
+  wall_epoch epoch_;
+  dynamodb_key_schema schema_;
+  std::size_t fixed_ = 0;
+  std::size_t sort_key_ = 0;
 };
 
 } // namespace esm

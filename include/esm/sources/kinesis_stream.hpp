@@ -23,9 +23,10 @@
 #include <esm/core/simulation.hpp>
 #include <esm/core/source_kind.hpp>
 #include <esm/core/time.hpp>
-#include <esm/sources/retention.hpp>
 #include <esm/sources/detail/basic_stream.hpp>
+#include <esm/sources/event_size.hpp>
 #include <esm/sources/hash_key.hpp>
+#include <esm/sources/retention.hpp>
 #include <esm/sources/shard.hpp>
 #include <esm/sources/stream_record.hpp>
 
@@ -393,6 +394,39 @@ private:
   std::vector<route_cache_entry> route_cache_; // allocated on the first multi-shard put
   std::size_t route_cache_used_ = 0;
   stream_metrics metrics_;
+};
+
+/// The event JSON size of Kinesis records (spec §4.1), as `esm::aws::event_json` renders them
+/// with default options: per record the partition key escaped, the data in base64 (of its
+/// `payload_traits` bytes: exact for byte payloads), the arrival time's digits, the shard id and
+/// the 56-digit sequence number twice, and the stream's fields (role, region, ARN).
+template <class Payload>
+struct event_size<kinesis_stream<Payload>> {
+  static constexpr std::size_t envelope = event_envelope_bytes; ///< `{"Records":[` and `]}`
+  static constexpr std::size_t separator = 1;                   ///< `,`
+
+  /// Takes the stream's ARN, region and wall epoch.
+  explicit event_size(const kinesis_stream<Payload>& stream) : epoch_(stream.sim().epoch()) {
+    const auto src = detail::event_source_size::of(stream.arn());
+    using detail::lit;
+    fixed_ = lit(R"({"kinesis":{"kinesisSchemaVersion":"1.0","partitionKey":)") + lit(R"(,"sequenceNumber":")") + 56 +
+             lit(R"(","data":")") + lit(R"(","approximateArrivalTimestamp":)") +
+             lit(R"(},"eventSource":"aws:kinesis","eventVersion":"1.0","eventID":")") + 1 + 56 + 1 +
+             lit(R"(,"eventName":"aws:kinesis:record","invokeIdentityArn":)") +
+             detail::json_string_length(default_invoke_identity_arn) + lit(R"(,"awsRegion":)") + src.region +
+             lit(R"(,"eventSourceARN":)") + src.arn + 1;
+  }
+  /// Bytes of `r` read from the shard `shard_id`.
+  [[nodiscard]] std::size_t record(const kinesis_record<Payload>& r, std::string_view shard_id) const noexcept {
+    const std::int64_t ms = epoch_.unix_millis(r.arrival);
+    const std::int64_t s = ms >= 0 ? ms / 1000 : -((-ms + 999) / 1000);
+    return fixed_ + shard_id.size() + detail::json_string_length(r.partition_key) +
+           detail::base64_encoded_size(payload_traits<Payload>::size(r.data)) + detail::int_digits(s) + 4;
+  }
+
+private:
+  wall_epoch epoch_;
+  std::size_t fixed_ = 0;
 };
 
 } // namespace esm

@@ -112,12 +112,6 @@ struct sqs_message {
   }
 };
 
-/// Bytes of event metadata that Lambda adds per SQS message (messageId, receiptHandle,
-/// attributes, md5OfBody, eventSourceARN, ... in the §4.3 JSON), counted against the 6 MB
-/// invoke payload (spec §1: "SQS and Lambda metadata counts toward the 6 MB"). AWS does not
-/// publish the figure; 700 bytes is the size of §4.3's example record without its body.
-inline constexpr std::size_t sqs_message_overhead_bytes = 700;
-
 /// Per-message options of `send` (`SendMessage` parameters).
 struct send_options {
   /// `DelaySeconds`: [0s, 900s], whole seconds. Unset: the queue's delay. Standard queues only

@@ -22,6 +22,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -40,6 +41,7 @@
 #include <esm/pollers/mapping_identity.hpp>
 #include <esm/pollers/metrics.hpp>
 #include <esm/pollers/queue_batch.hpp>
+#include <esm/sources/event_size.hpp>
 #include <esm/sources/sqs_message.hpp>
 
 namespace esm::detail {
@@ -85,7 +87,7 @@ public:
 
   queue_engine(Queue& queue, function& fn, queue_hooks<Queue> hooks, queue_settings settings,
                const queue_options& options)
-      : queue_(queue), fn_(&fn), sim_(queue.sim()), hooks_(hooks), settings_(settings),
+      : queue_(queue), fn_(&fn), sim_(queue.sim()), hooks_(hooks), settings_(settings), sizes_(queue),
         identity_(mapping_identity::next(queue.sim(), queue.arn())), component_("esm/" + options.name),
         enabled_(options.enabled), life_(lifeline<queue_engine>::make(this)) {
     target_ = std::max(1, settings_.initial_concurrency);
@@ -166,7 +168,7 @@ private:
     std::vector<receipt_handle> batch;     // the batch being gathered or invoked
     std::vector<receipt_handle> carry;     // received, left for the next batch by the payload cut
     std::vector<const message_type*> view; // what the handler sees
-    std::size_t bytes = 0;                 // payload of `batch`
+    std::size_t bytes = 0;                 // event JSON bytes of `batch` (0 when empty)
     time_point window_start{};
     time_point first_receive{}; // when the batch's first message was received
     time_point due{};           // when the batching policy's wait ends (phase gathering)
@@ -353,6 +355,12 @@ private:
     wait(i);
   }
 
+  // What a message adds to the batch's event JSON (spec §1: the 6 MB is the event's): its
+  // record, and the envelope (first message) or a separator.
+  std::size_t message_bytes(const message_type& m, const worker& w) const noexcept {
+    return sizes_.record(m) + (w.batch.empty() ? sizes_.envelope : sizes_.separator);
+  }
+
   // Receives until the batch reaches the policy's limits or the queue has nothing.
   void gather(worker& w) {
     const std::size_t max_records = settings_.limits.max_records;
@@ -365,7 +373,7 @@ private:
         w.carry.erase(w.carry.begin());
         continue;
       }
-      const std::size_t b = m->bytes() + sqs_message_overhead_bytes;
+      const std::size_t b = message_bytes(*m, w);
       if (!w.batch.empty() && w.bytes + b > max_bytes) return;
       if (w.batch.empty()) w.first_receive = sim_.now();
       w.batch.push_back(r);
@@ -393,7 +401,7 @@ private:
           ++metrics_.stale_receipts;
           continue;
         }
-        const std::size_t b = mp->bytes() + sqs_message_overhead_bytes;
+        const std::size_t b = message_bytes(*mp, w);
         if (!w.carry.empty() || (!w.batch.empty() && w.bytes + b > max_bytes)) {
           w.carry.push_back(r); // the payload cut: these start the next batch
           continue;
@@ -585,6 +593,7 @@ private:
   simulation& sim_;
   queue_hooks<Queue> hooks_;
   queue_settings settings_;
+  event_size<std::remove_cv_t<Queue>> sizes_; // the event JSON's bytes: the 6 MB cut (spec §1)
   mapping_identity identity_;
   std::string component_;
   bool enabled_ = true;

@@ -16,6 +16,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -38,6 +39,7 @@
 #include <esm/pollers/mapping_identity.hpp>
 #include <esm/pollers/metrics.hpp>
 #include <esm/pollers/stream_batch.hpp>
+#include <esm/sources/event_size.hpp>
 #include <esm/sources/shard.hpp>
 
 namespace esm::detail {
@@ -94,7 +96,7 @@ public:
 
   stream_engine(Stream& stream, function& fn, stream_hooks<Stream> hooks, stream_settings settings,
                 const stream_options& options)
-      : stream_(stream), fn_(&fn), sim_(stream.sim()), hooks_(hooks), settings_(settings),
+      : stream_(stream), fn_(&fn), sim_(stream.sim()), hooks_(hooks), settings_(settings), sizes_(stream),
         start_(options.start.value_or(starting_position::trim_horizon())),
         identity_(mapping_identity::next(stream.sim(), stream.arn())), component_("esm/" + options.name),
         enabled_(options.enabled), life_(lifeline<stream_engine>::make(this)) {
@@ -474,7 +476,7 @@ private:
     const std::size_t limit = std::min(settings_.limits.max_records, l.pending.size());
     const bool windows = s.window_size > duration::zero();
     std::size_t n = 0;
-    std::size_t bytes = 0;
+    std::size_t bytes = sizes_.envelope; // the event JSON's bytes (spec §1), counted without rendering it
     bool full = false;
     while (n < limit) {
       const auto& r = sh.at(l.pending[n]);
@@ -482,7 +484,7 @@ private:
         full = true;
         break;
       }
-      const std::size_t b = r.bytes();
+      const std::size_t b = sizes_.record(r, sh.id()) + (n > 0 ? sizes_.separator : 0);
       if (n > 0 && bytes + b > settings_.limits.max_bytes) {
         full = true;
         break;
@@ -799,6 +801,7 @@ private:
   simulation& sim_;
   stream_hooks<Stream> hooks_;
   stream_settings settings_;
+  event_size<std::remove_cv_t<Stream>> sizes_; // the event JSON's bytes: the 6 MB cut (spec §1)
   starting_position start_;
   mapping_identity identity_;
   std::string component_;

@@ -15,13 +15,13 @@
 #include <esm/detail/base64.hpp>
 #include <esm/detail/json_text.hpp>
 #include <esm/sources/dynamodb_stream.hpp>
+#include <esm/sources/event_size.hpp>
 #include <esm/sources/sqs_message.hpp>
 
 namespace esm::detail {
 
-/// SQS `attributes.SenderId` of every message: esm does not model senders, so the id of the AWS
-/// documentation's sample.
-inline constexpr std::string_view sqs_sender_id = "AIDAIENQZJOLO23YVJ4VO";
+/// SQS `attributes.SenderId` of every message (`esm::default_sqs_sender_id`).
+inline constexpr std::string_view sqs_sender_id = default_sqs_sender_id;
 
 /// `prefix` then `v` zero-padded to N characters in all (the sequence-number forms of
 /// `kinesis_sequence_number` and `dynamodb_sequence_number`), without an allocation.
@@ -35,23 +35,6 @@ std::array<char, N> padded_digits(std::string_view prefix, std::uint64_t v) noex
   }
   for (std::size_t k = 0; k < prefix.size() && k < N; ++k) out[k] = prefix[k];
   return out;
-}
-
-/// A payload whose bytes filters and events read as they are: a contiguous range of 1-byte
-/// values (`std::string`, `std::string_view`, `std::vector<std::byte>`, ...).
-template <class T>
-concept byte_text = std::ranges::contiguous_range<const T> && std::ranges::sized_range<const T> &&
-                    sizeof(std::ranges::range_value_t<const T>) == 1;
-
-/// The bytes of such a payload.
-template <byte_text T>
-std::string_view as_text(const T& t) noexcept {
-  return {reinterpret_cast<const char*>(std::ranges::data(t)), static_cast<std::size_t>(std::ranges::size(t))};
-}
-
-/// True for a message attribute whose data type is `Binary` (optionally `Binary.<suffix>`).
-inline bool is_binary_type(std::string_view data_type) noexcept {
-  return data_type.starts_with("Binary") && (data_type.size() == 6 || data_type[6] == '.');
 }
 
 /// A key value in AttributeValue form: `{"S":"v"}`, `{"N":"101"}`, `{"B":"<base64>"}`.
