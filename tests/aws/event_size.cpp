@@ -328,4 +328,10 @@ TEST_CASE("event_size: a source of one's own counts its records' bytes()", "[aws
   CHECK(esm::detail::int_digits(-1) == 2);
   CHECK(esm::detail::int_digits(0) == 1);
   CHECK(esm::detail::uint_digits(18'446'744'073'709'551'615ULL) == 20);
+  std::uint64_t p = 1;
+  for (std::size_t k = 1; k < 20; ++k) {
+    p *= 10;
+    CHECK(esm::detail::uint_digits(p - 1) == k);
+    CHECK(esm::detail::uint_digits(p) == k + 1);
+  }
 }

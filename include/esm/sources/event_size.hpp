@@ -16,6 +16,7 @@
 /// A source of your own is counted by its records' `bytes()` (the generic `event_size`), or
 /// specialize `event_size<YourSource>` with the same members.
 
+#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <ranges>
@@ -76,14 +77,31 @@ inline bool is_binary_type(std::string_view data_type) noexcept {
   return data_type.starts_with("Binary") && (data_type.size() == 6 || data_type[6] == '.');
 }
 
-/// Decimal digits of `v`.
+/// Decimal digits of `v` (from its bit width and one comparison: no division).
 [[nodiscard]] constexpr std::size_t uint_digits(std::uint64_t v) noexcept {
-  std::size_t n = 1;
-  while (v >= 10) {
-    v /= 10;
-    ++n;
-  }
-  return n;
+  constexpr std::uint64_t pow10[20] = {1ULL,
+                                       10ULL,
+                                       100ULL,
+                                       1'000ULL,
+                                       10'000ULL,
+                                       100'000ULL,
+                                       1'000'000ULL,
+                                       10'000'000ULL,
+                                       100'000'000ULL,
+                                       1'000'000'000ULL,
+                                       10'000'000'000ULL,
+                                       100'000'000'000ULL,
+                                       1'000'000'000'000ULL,
+                                       10'000'000'000'000ULL,
+                                       100'000'000'000'000ULL,
+                                       1'000'000'000'000'000ULL,
+                                       10'000'000'000'000'000ULL,
+                                       100'000'000'000'000'000ULL,
+                                       1'000'000'000'000'000'000ULL,
+                                       10'000'000'000'000'000'000ULL};
+  const std::uint64_t x = v | 1; // the same digits as v (0 has one); bit_width(0) would be 0
+  const auto t = static_cast<std::size_t>((std::bit_width(x) * 1233) >> 12); // ≈ log10(x)
+  return t + 1 - (x < pow10[t] ? 1 : 0);
 }
 
 /// Characters of `v` in decimal, with its `-` when negative.

@@ -92,6 +92,10 @@ struct sqs_message {
   std::string deduplication_id;               ///< `MessageDeduplicationId` (FIFO)
   esm::receipt_handle receipt{};              ///< the most recent receipt (`receiptHandle`)
   std::array<char, 36> id_chars{};            ///< storage of `message_id()`
+  /// Bytes of the body, FIFO ids and message attributes in the event JSON (`esm::event_size`),
+  /// stored by the queue at send so that a receive does not scan the body; 0: not stored
+  /// (counted when needed).
+  std::size_t content_event_bytes = 0;
 
   /// `messageId`: UUID-shaped, unique in the queue, deterministic for a seed. Kept when the
   /// message moves to a dead-letter queue.

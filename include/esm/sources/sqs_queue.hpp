@@ -191,6 +191,8 @@ public:
     m.receipt = receipt_handle{tag_, i, s.generation, 0};
     detail::format_message_id(id_salt_, m.sequence, m.id_chars);
     delivery_.on_stored(s, opts, std::move(dedup), sim_.now());
+    m.content_event_bytes = 0;
+    m.content_event_bytes = event_size<basic_sqs_queue>::content(m); // once, not per receive
     s.enqueued = sim_.now();
     ++metrics_.sent;
     order_.push_back({i, m.sequence});
@@ -624,9 +626,16 @@ struct event_size<basic_sqs_queue<Body, Fifo>> {
   }
   /// Bytes of `m` as received now (its receive count and first-receive time).
   [[nodiscard]] std::size_t record(const sqs_message<Body>& m, std::string_view = {}) const noexcept {
+    return fixed_ + detail::int_digits(m.receive_count) + detail::int_digits(epoch_.unix_millis(m.sent)) +
+           detail::int_digits(epoch_.unix_millis(m.first_received.value_or(m.sent))) +
+           (m.content_event_bytes != 0 ? m.content_event_bytes : content(m));
+  }
+  /// Bytes of what a message's record holds that never changes: the escaped body (a body that
+  /// is not bytes counts its `payload_traits` size), FIFO ids, the message attributes and their
+  /// MD5 (or `null`). The queue stores it in `sqs_message::content_event_bytes` at send.
+  [[nodiscard]] static std::size_t content(const sqs_message<Body>& m) noexcept {
     using detail::lit;
-    std::size_t n = fixed_ + detail::int_digits(m.receive_count) + detail::int_digits(epoch_.unix_millis(m.sent)) +
-                    detail::int_digits(epoch_.unix_millis(m.first_received.value_or(m.sent)));
+    std::size_t n = 0;
     if constexpr (detail::byte_text<Body>) {
       n += detail::json_string_length(detail::as_text(m.body));
     } else {
