@@ -60,6 +60,16 @@ seen measure(const Source& source, const Batch& batch) {
   return s;
 }
 
+/// Checks each batch's counted size against its rendered event; returns the records seen.
+std::size_t checked_records(const std::vector<seen>& batches) {
+  std::size_t records = 0;
+  for (const auto& b : batches) {
+    CHECK(b.counted == b.rendered);
+    records += b.records.size();
+  }
+  return records;
+}
+
 esm::simulation_options at_unix_millis(std::int64_t unix_ms) {
   return {.epoch = esm::wall_epoch{esm::wall_time{std::chrono::milliseconds{unix_ms}}}};
 }
@@ -93,11 +103,7 @@ TEST_CASE("§1 the 6 MB counts the event JSON: a Kinesis batch's size equals its
         s, fn, [&](const esm::stream_batch<kstream::record_type>& b) { batches.push_back(measure(s, b)); },
         esm::batching{.batch_size = 7}, esm::starting_position::trim_horizon()};
     sim.run_until_idle();
-    std::size_t records = 0;
-    for (const auto& b : batches) {
-      CHECK(b.counted == b.rendered);
-      records += b.records.size();
-    }
+    const std::size_t records = checked_records(batches);
     CHECK(records == 40);
   }
 }
@@ -154,11 +160,7 @@ TEST_CASE("§1 the 6 MB counts the event JSON: DynamoDB records of every event, 
           t, fn, [&](const esm::stream_batch<dstream::record_type>& b) { batches.push_back(measure(t, b)); },
           esm::batching{.batch_size = 5}, esm::starting_position::trim_horizon()};
       sim.run_until_idle();
-      std::size_t records = 0;
-      for (const auto& b : batches) {
-        CHECK(b.counted == b.rendered);
-        records += b.records.size();
-      }
+      const std::size_t records = checked_records(batches);
       CHECK(records == 12);
     }
   }
@@ -187,11 +189,7 @@ TEST_CASE("§1 the 6 MB counts the event JSON: SQS messages with attributes, esc
                         if (++invocations <= 3) throw std::runtime_error{"retry"}; // receive counts of 2 and more
                       }};
   sim.run_until_idle(1'000'000);
-  std::size_t records = 0;
-  for (const auto& b : batches) {
-    CHECK(b.counted == b.rendered);
-    records += b.records.size();
-  }
+  const std::size_t records = checked_records(batches);
   CHECK(records >= 30);
   CHECK(q.size() == 0);
 }
@@ -209,11 +207,7 @@ TEST_CASE("§1 the 6 MB counts the event JSON: FIFO messages with group and dedu
   esm::queue_poller p{q, fn,
                       [&](const esm::queue_batch<fqueue::message_type>& b) { batches.push_back(measure(q, b)); }};
   sim.run_until_idle(1'000'000);
-  std::size_t records = 0;
-  for (const auto& b : batches) {
-    CHECK(b.counted == b.rendered);
-    records += b.records.size();
-  }
+  const std::size_t records = checked_records(batches);
   CHECK(records == 25);
 }
 
