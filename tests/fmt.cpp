@@ -80,7 +80,8 @@ TEST_CASE("fmt formats a mapping's configuration with AWS's parameter names (Get
                        esm::stream_retry{.max_attempts = 3}, esm::starting_position::trim_horizon()};
   CHECK(fmt::format("{}", p.configuration()) ==
         "EventSourceArn=arn:aws:kinesis:us-east-1:123456789012:stream/orders FunctionName=f State=Enabled "
-        "LastProcessingResult=\"No records processed\" BatchSize=100 MaximumBatchingWindowInSeconds=0s "
+        "StateTransitionReason=\"User action\" LastProcessingResult=\"No records processed\" BatchSize=100 "
+        "MaximumBatchingWindowInSeconds=0s "
         "StartingPosition=TRIM_HORIZON ParallelizationFactor=1 MaximumRetryAttempts=3 MaximumRecordAgeInSeconds=-1 "
         "BisectBatchOnFunctionError=false TumblingWindowInSeconds=0s FunctionResponseTypes=[] FilterCriteria=none "
         "OnFailure=none");
@@ -89,6 +90,7 @@ TEST_CASE("fmt formats a mapping's configuration with AWS's parameter names (Get
                        esm::sqs_scaling{.maximum_concurrency = 7}};
   CHECK(fmt::format("{}", qp.configuration()) ==
         "EventSourceArn=arn:aws:sqs:us-east-1:123456789012:q FunctionName=f State=Enabled "
-        "LastProcessingResult=\"No records processed\" BatchSize=10 MaximumBatchingWindowInSeconds=0s "
+        "StateTransitionReason=\"USER_INITIATED\" LastProcessingResult=\"No records processed\" BatchSize=10 "
+        "MaximumBatchingWindowInSeconds=0s "
         "ScalingConfig.MaximumConcurrency=7 FunctionResponseTypes=[] FilterCriteria=none");
 }

@@ -38,6 +38,7 @@
 #include <esm/sources/stream_record.hpp>
 
 #include <esm/pollers/destination.hpp>
+#include <esm/pollers/lifecycle.hpp>
 #include <esm/pollers/mapping_identity.hpp>
 #include <esm/pollers/metrics.hpp>
 #include <esm/pollers/queue_poller.hpp>

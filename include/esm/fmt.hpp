@@ -110,11 +110,12 @@ inline const char* start_text(const starting_position& s) {
 /// `GetEventSourceMapping` as one line with AWS's parameter names; `(policy)` marks a parameter
 /// that a user-written policy owns.
 [[nodiscard]] inline std::string to_string(const stream_mapping_configuration& c) {
-  return fmt::format("EventSourceArn={} FunctionName={} State={} LastProcessingResult=\"{}\" BatchSize={} "
+  return fmt::format("EventSourceArn={} FunctionName={} State={} StateTransitionReason=\"{}\" "
+                     "LastProcessingResult=\"{}\" BatchSize={} "
                      "MaximumBatchingWindowInSeconds={} StartingPosition={} ParallelizationFactor={} "
                      "MaximumRetryAttempts={} MaximumRecordAgeInSeconds={} BisectBatchOnFunctionError={} "
                      "TumblingWindowInSeconds={} FunctionResponseTypes={} FilterCriteria={} OnFailure={}",
-                     c.event_source_arn, c.function_name, c.state == esm_state::enabled ? "Enabled" : "Disabled",
+                     c.event_source_arn, c.function_name, to_string(c.state), c.state_transition_reason,
                      c.last_processing_result, c.batch_size, detail::opt_text(c.maximum_batching_window),
                      detail::start_text(c.start), c.parallelization_factor, detail::opt_text(c.maximum_retry_attempts),
                      c.maximum_record_age < duration::zero() ? std::string{"-1"} : esm::to_string(c.maximum_record_age),
@@ -124,10 +125,11 @@ inline const char* start_text(const starting_position& s) {
 }
 /// `GetEventSourceMapping` of an SQS mapping as one line.
 [[nodiscard]] inline std::string to_string(const queue_mapping_configuration& c) {
-  return fmt::format("EventSourceArn={} FunctionName={} State={} LastProcessingResult=\"{}\" BatchSize={} "
+  return fmt::format("EventSourceArn={} FunctionName={} State={} StateTransitionReason=\"{}\" "
+                     "LastProcessingResult=\"{}\" BatchSize={} "
                      "MaximumBatchingWindowInSeconds={} ScalingConfig.MaximumConcurrency={} "
                      "FunctionResponseTypes={} FilterCriteria={}",
-                     c.event_source_arn, c.function_name, c.state == esm_state::enabled ? "Enabled" : "Disabled",
+                     c.event_source_arn, c.function_name, to_string(c.state), c.state_transition_reason,
                      c.last_processing_result, c.batch_size, detail::opt_text(c.maximum_batching_window),
                      c.maximum_concurrency ? std::to_string(*c.maximum_concurrency) : std::string{"none"},
                      c.report_batch_item_failures ? "[ReportBatchItemFailures]" : "[]",

@@ -13,6 +13,7 @@
 
 #include <esm/core/source_kind.hpp>
 #include <esm/core/time.hpp>
+#include <esm/pollers/lifecycle.hpp>
 #include <esm/pollers/metrics.hpp>
 #include <esm/sources/shard.hpp>
 
@@ -29,7 +30,10 @@ struct stream_mapping_configuration {
   source_kind kind = source_kind::kinesis; ///< Kinesis or DynamoDB
   std::string event_source_arn;     ///< `EventSourceArn`
   std::string function_name;        ///< the function (`FunctionArn`'s name)
-  esm_state state = esm_state::enabled; ///< `State`: Enabled or Disabled
+  esm_state state = esm_state::enabled; ///< `State`: `Creating`, `Enabling`, `Enabled`, `Disabling`, `Disabled`,
+                                        ///< `Updating` or `Deleting`
+  std::string state_transition_reason =
+      "User action";                  ///< `StateTransitionReason`: who made the last change (`User action` for streams)
   std::string last_processing_result; ///< `LastProcessingResult`
   int batch_size = 100;             ///< `BatchSize` (the batching policy's record limit)
   std::optional<duration> maximum_batching_window{}; ///< `MaximumBatchingWindowInSeconds` (nullopt: a user batching policy)
@@ -68,7 +72,10 @@ struct queue_mapping_configuration {
   source_kind kind = source_kind::sqs_standard; ///< standard or FIFO
   std::string event_source_arn;     ///< `EventSourceArn`
   std::string function_name;        ///< the function (`FunctionArn`'s name)
-  esm_state state = esm_state::enabled; ///< `State`
+  esm_state state = esm_state::enabled; ///< `State`: `Creating`, `Enabling`, `Enabled`, `Disabling`, `Disabled`,
+                                        ///< `Updating` or `Deleting`
+  std::string state_transition_reason =
+      "USER_INITIATED";               ///< `StateTransitionReason`: who made the last change (`USER_INITIATED` for SQS)
   std::string last_processing_result; ///< `LastProcessingResult`
   int batch_size = 10;              ///< `BatchSize`
   std::optional<duration> maximum_batching_window{}; ///< `MaximumBatchingWindowInSeconds` (nullopt: a user batching policy)

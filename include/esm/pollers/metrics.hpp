@@ -9,9 +9,6 @@
 
 namespace esm {
 
-/// The state of an event source mapping (`State`).
-enum class esm_state : std::uint8_t { enabled, disabled };
-
 /// Cumulative metrics of one event source mapping.
 struct esm_metrics {
   std::uint64_t polled_event_count = 0;        ///< `PolledEventCount`: records read from the source

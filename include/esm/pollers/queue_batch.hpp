@@ -10,6 +10,8 @@
 #include <type_traits>
 #include <vector>
 
+#include <esm/pollers/lifecycle.hpp>
+
 namespace esm {
 
 /// Settings of an SQS event source mapping that are not policies.
@@ -19,6 +21,11 @@ struct queue_options {
   bool report_batch_item_failures = false;
   /// `Enabled`. Default true.
   bool enabled = true;
+  /// How long creation, enabling, disabling, updating and deletion take, in virtual time: each a
+  /// duration in [0s, 1h], default 0 (instant). AWS has no such setting and publishes no figure
+  /// ("several minutes"); `esm::mapping_transitions::eventual()` is a slow, illustrative choice
+  /// (esm/pollers/lifecycle.hpp).
+  mapping_transitions transitions{};
   /// Name of the mapping in traces (`esm/<name>`). Default `esm`.
   std::string name = "esm";
 };

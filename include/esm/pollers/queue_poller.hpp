@@ -11,10 +11,15 @@
 ///                          esm::sqs_scaling{.maximum_concurrency = 50},
 ///                          esm::queue_options{.report_batch_item_failures = true}};
 /// poller.update({.maximum_concurrency = 100}); // like UpdateEventSourceMapping
+/// poller.delete_mapping();                     // like DeleteEventSourceMapping: State Deleting
 /// ```
 /// Policies come in any order; each is found by its declared role or the concept it satisfies,
 /// and a missing one gets AWS's default. The poller is a facade over
 /// `detail::queue_engine<Queue>` (see there for the model of a poller).
+///
+/// The mapping has AWS's states (spec §7, esm/pollers/lifecycle.hpp): `Creating` (nothing is
+/// received), `Enabling`, `Disabling`, `Updating` (the old settings apply until it ends) and
+/// `Deleting`. How long each takes is `queue_options::transitions` (default: instant).
 
 #include <algorithm>
 #include <concepts>
@@ -37,15 +42,17 @@
 #include <esm/policies/batching.hpp>
 #include <esm/policies/error_backoff.hpp>
 #include <esm/policies/roles.hpp>
-#include <esm/sources/concepts.hpp>
 #include <esm/policies/scaling.hpp>
 #include <esm/policies/throttle.hpp>
 #include <esm/policies/visibility.hpp>
 #include <esm/pollers/configuration.hpp>
+#include <esm/pollers/detail/mapping_lifecycle.hpp>
 #include <esm/pollers/detail/queue_engine.hpp>
+#include <esm/pollers/lifecycle.hpp>
 #include <esm/pollers/metrics.hpp>
 #include <esm/pollers/queue_batch.hpp>
 #include <esm/pollers/record_filter.hpp>
+#include <esm/sources/concepts.hpp>
 #include <esm/sources/sqs_message.hpp>
 
 namespace esm {
@@ -175,7 +182,8 @@ public:
 
   /// A mapping from `queue` to `fn` running `h`. Validates every parameter against AWS's ranges
   /// (`config_error`), including that the function timeout does not exceed the queue's
-  /// visibility timeout, and starts polling if enabled.
+  /// visibility timeout, and enters `Creating`; once `transitions.create` has passed (at once by
+  /// default) it is `Enabled` and polls, or `Disabled` when created with `enabled = false`.
   queue_poller(Queue& queue, function& fn, Handler h, Policies... policies)
       : queue_(queue), handler_(std::move(h)),
         batching_(detail::take_policy<detail::is_batching, batching_type>(policies...)),
@@ -186,10 +194,15 @@ public:
         filter_policy_(detail::take_policy<detail::is_record_filter, filter_type>(policies...)),
         options_(detail::take_policy<detail::is_queue_options, queue_options>(policies...)),
         filter_(queue, filter_policy_, where()),
+        life_(queue.sim(), "esm/" + options_.name, options_.transitions, "USER_INITIATED"),
         engine_(queue, fn, hooks(), settings_of(batching_, scaling_, fn, options_), options_) {
     visibility_.validate();
     throttle_.validate();
-    engine_.start();
+    options_.transitions.validate(where());
+    life_.begin(esm_state::creating, options_.transitions.create, [this] {
+      engine_.start();
+      return engine_.enabled() ? esm_state::enabled : esm_state::disabled;
+    });
   }
 
   queue_poller(const queue_poller&) = delete;
@@ -200,8 +213,10 @@ public:
   /// `UUID` and `EventSourceMappingArn` (esm/pollers/mapping_identity.hpp): seeded, distinct per
   /// mapping of the simulation.
   [[nodiscard]] const mapping_identity& identity() const noexcept { return engine_.identity(); }
-  /// `State`.
-  [[nodiscard]] esm_state state() const noexcept { return engine_.enabled() ? esm_state::enabled : esm_state::disabled; }
+  /// `State`; `esm_state::deleted` once a deletion has completed.
+  [[nodiscard]] esm_state state() const noexcept { return life_.state(); }
+  /// `StateTransitionReason` of the last change: `USER_INITIATED`, as AWS writes it for SQS.
+  [[nodiscard]] std::string_view state_transition_reason() const noexcept { return life_.reason(); }
   /// `LastProcessingResult`: `No records processed`, `OK` or `PROBLEM: Function call failed`.
   [[nodiscard]] std::string_view last_processing_result() const noexcept { return engine_.last_processing_result(); }
   /// The batch size in effect.
@@ -224,8 +239,10 @@ public:
     else static_assert(sizeof(T) == 0, "esm::queue_poller::policy<T>: T is not a policy type of this poller");
   }
 
-  /// `GetEventSourceMapping`: every parameter, the state and `LastProcessingResult`.
+  /// `GetEventSourceMapping`: every parameter, the state and `LastProcessingResult`. Throws
+  /// `resource_not_found_error` once the mapping is deleted.
   [[nodiscard]] queue_mapping_configuration configuration() const {
+    life_.check_exists("get", engine_.identity().arn());
     queue_mapping_configuration c;
     c.name = options_.name;
     c.uuid = std::string{engine_.identity().uuid()};
@@ -234,6 +251,7 @@ public:
     c.event_source_arn = queue_.arn();
     c.function_name = engine_.target().name();
     c.state = state();
+    c.state_transition_reason = std::string{life_.reason()};
     c.last_processing_result = std::string{last_processing_result()};
     c.batch_size = static_cast<int>(engine_.settings().limits.max_records);
     if constexpr (std::is_same_v<batching_type, batching>) c.maximum_batching_window = batching_.window;
@@ -248,10 +266,14 @@ public:
   }
 
   /// `UpdateEventSourceMapping`: changes the set fields, validated exactly as at creation (a
-  /// `config_error` leaves the mapping unchanged). Batches gathered after the call use the new
-  /// settings; a batch in flight finishes under the old ones. A parameter of a user-written
-  /// policy is a `usage_error`.
+  /// `config_error` leaves the mapping unchanged). The mapping is `Updating` for
+  /// `transitions.update` (at once by default), under its old settings; then batches gathered
+  /// use the new ones, and a batch in flight finishes under the old ones. A parameter of a
+  /// user-written policy is a `usage_error`. During another transition (`Creating`, `Enabling`,
+  /// `Disabling`, `Updating`, `Deleting`) it throws `resource_in_use_error`; once deleted,
+  /// `resource_not_found_error`.
   void update(const queue_mapping_update& u) {
+    life_.check_change("update", engine_.identity().arn());
     batching_type b = batching_;
     scaling_type sc = scaling_;
     queue_options o = options_;
@@ -283,30 +305,88 @@ public:
       }
     }
     const detail::queue_settings s = settings_of(b, sc, fn, o);
-    batching_ = std::move(b);
-    scaling_ = std::move(sc);
-    options_.report_batch_item_failures = o.report_batch_item_failures;
-    if constexpr (std::is_same_v<filter_type, filter_criteria>) {
-      if (f) {
-        filter_policy_ = std::move(*f);
-        filter_ = detail::poller_filter<Queue, filter_type>{queue_, filter_policy_, where()};
-      }
-    }
-    engine_.apply(s, u.function_target);
-    if (u.enabled) {
-      if (*u.enabled) enable(); else disable();
-    }
+    pending_.emplace(pending_update{std::move(b), std::move(sc), o.report_batch_item_failures, std::move(f), s,
+                                    u.function_target, u.enabled});
+    life_.begin(esm_state::updating, options_.transitions.update, [this] {
+      commit_update();
+      return engine_.enabled() ? esm_state::enabled : esm_state::disabled;
+    });
   }
 
-  /// Resumes polling (`Enabled = true`).
-  void enable() { engine_.enable(); }
-  /// Pauses polling and invocation (`Enabled = false`). Invocations in flight complete (and
-  /// delete what succeeded); batches being gathered are dropped, their messages return after
-  /// the visibility timeout.
-  void disable() { engine_.disable(); }
+  /// Resumes polling (`Enabled = true`): `Enabling` for `transitions.enable` (still not
+  /// polling), then `Enabled`. Nothing happens if already `Enabled`. Errors as `update()`.
+  void enable() {
+    life_.check_change("enable", engine_.identity().arn());
+    if (life_.state() == esm_state::enabled) return;
+    life_.begin(esm_state::enabling, options_.transitions.enable, [this] {
+      engine_.enable();
+      return esm_state::enabled;
+    });
+  }
+  /// Pauses polling and invocation (`Enabled = false`): `Disabling` for `transitions.disable`
+  /// (still polling), then `Disabled`. Invocations in flight complete (and delete what
+  /// succeeded); batches being gathered are dropped, their messages return after the visibility
+  /// timeout. Nothing happens if already `Disabled`. Errors as `update()`.
+  void disable() {
+    life_.check_change("disable", engine_.identity().arn());
+    if (life_.state() == esm_state::disabled) return;
+    life_.begin(esm_state::disabling, options_.transitions.disable, [this] {
+      engine_.disable();
+      return esm_state::disabled;
+    });
+  }
+
+  /// `DeleteEventSourceMapping`: returns the configuration with `State` `Deleting`. From now on
+  /// nothing more is received; invocations in flight finish (and delete what succeeded),
+  /// batches being gathered are dropped (their messages return after the visibility timeout).
+  /// After `transitions.remove` (at once by default) the mapping is gone: `state()` is
+  /// `esm_state::deleted` and `configuration()`, `update()`, `enable()`, `disable()` and
+  /// `delete_mapping()` throw `resource_not_found_error`. Deleting while `Updating` (or
+  /// `Deleting`) throws `resource_in_use_error`, as on AWS; a deletion while `Creating`,
+  /// `Enabling` or `Disabling` ends that transition. Metrics stay readable.
+  queue_mapping_configuration delete_mapping() {
+    life_.check_delete(engine_.identity().arn());
+    queue_mapping_configuration c = configuration();
+    c.state = esm_state::deleting;
+    engine_.disable();
+    life_.begin(esm_state::deleting, options_.transitions.remove, [] { return esm_state::deleted; });
+    return c;
+  }
 
 private:
   using engine_type = detail::queue_engine<Queue>;
+
+  // An update validated at the call, applied when `Updating` ends.
+  struct pending_update {
+    batching_type batching;
+    scaling_type scaling;
+    bool report_batch_item_failures;
+    std::optional<filter_type> filter;
+    detail::queue_settings settings;
+    function* target;
+    std::optional<bool> enabled;
+  };
+
+  void commit_update() {
+    pending_update p = std::move(*pending_);
+    pending_.reset();
+    batching_ = std::move(p.batching);
+    scaling_ = std::move(p.scaling);
+    options_.report_batch_item_failures = p.report_batch_item_failures;
+    if constexpr (std::is_same_v<filter_type, filter_criteria>) {
+      if (p.filter) {
+        filter_policy_ = std::move(*p.filter);
+        filter_ = detail::poller_filter<Queue, filter_type>{queue_, filter_policy_, where()};
+      }
+    }
+    engine_.apply(p.settings, p.target);
+    if (p.enabled) {
+      if (*p.enabled)
+        engine_.enable();
+      else
+        engine_.disable();
+    }
+  }
 
   static std::string where() { return std::string{"a "} + to_string(Queue::kind) + " event source mapping"; }
   [[noreturn]] static void user_policy(const char* parameter, const char* role) {
@@ -409,6 +489,8 @@ private:
   filter_type filter_policy_;
   queue_options options_;
   detail::poller_filter<Queue, filter_type> filter_;
+  std::optional<pending_update> pending_;
+  detail::mapping_lifecycle life_; // destroyed after the engine; cancels its pending transition
   engine_type engine_; // last: destroyed first, before the policies it calls
 };
 

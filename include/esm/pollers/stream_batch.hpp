@@ -12,6 +12,7 @@
 #include <type_traits>
 
 #include <esm/detail/ring.hpp>
+#include <esm/pollers/lifecycle.hpp>
 #include <esm/sources/shard.hpp>
 
 namespace esm {
@@ -28,6 +29,11 @@ struct stream_options {
   bool report_batch_item_failures = false;
   /// `Enabled`. Default true.
   bool enabled = true;
+  /// How long creation, enabling, disabling, updating and deletion take, in virtual time: each a
+  /// duration in [0s, 1h], default 0 (instant). AWS has no such setting and publishes no figure
+  /// ("several minutes"); `esm::mapping_transitions::eventual()` is a slow, illustrative choice
+  /// (esm/pollers/lifecycle.hpp).
+  mapping_transitions transitions{};
   /// Name of the mapping in traces (`esm/<name>`). Default `esm`.
   std::string name = "esm";
 };

@@ -14,11 +14,17 @@
 ///                           esm::on_failure{[&](const esm::stream_failure_record& r) { ... }}};
 /// poller.update({.batch_size = 500});           // like UpdateEventSourceMapping
 /// auto cfg = poller.configuration();            // like GetEventSourceMapping
+/// poller.delete_mapping();                      // like DeleteEventSourceMapping: State Deleting
 /// ```
 /// Policies come in any order; each is found by its declared role or the concept it satisfies,
 /// and a missing one gets AWS's default. The starting position has no default, as on AWS: give
 /// an `esm::starting_position` argument (or `esm::stream_options::start`), else the poller
 /// throws `esm::config_error`. `esm::stream_options` carries the other settings.
+///
+/// The mapping has AWS's states (spec §7, esm/pollers/lifecycle.hpp): `Creating` until its
+/// creation ends (nothing is read; a LATEST position is resolved when it ends), `Enabling`,
+/// `Disabling`, `Updating` (the old settings apply until it ends) and `Deleting`. How long each
+/// takes is `stream_options::transitions` (default: instant).
 ///
 /// The poller is a facade: it owns the handler and the policies, and the state machine is
 /// `detail::stream_engine<Stream>`, compiled once per stream type and reaching the policies
@@ -45,15 +51,17 @@
 #include <esm/policies/parallelization.hpp>
 #include <esm/policies/retry.hpp>
 #include <esm/policies/roles.hpp>
-#include <esm/sources/concepts.hpp>
 #include <esm/policies/throttle.hpp>
 #include <esm/policies/tumbling_window.hpp>
 #include <esm/pollers/configuration.hpp>
 #include <esm/pollers/destination.hpp>
+#include <esm/pollers/detail/mapping_lifecycle.hpp>
 #include <esm/pollers/detail/stream_engine.hpp>
+#include <esm/pollers/lifecycle.hpp>
 #include <esm/pollers/metrics.hpp>
 #include <esm/pollers/record_filter.hpp>
 #include <esm/pollers/stream_batch.hpp>
+#include <esm/sources/concepts.hpp>
 #include <esm/sources/shard.hpp>
 
 namespace esm {
@@ -200,7 +208,9 @@ public:
   static_assert(is_stream(Stream::kind), "esm::stream_poller reads Kinesis or DynamoDB streams");
 
   /// A mapping from `stream` to `fn` running `h`. Validates every parameter against AWS's ranges
-  /// (`config_error`), registers with the stream, and starts polling if enabled.
+  /// (`config_error`), registers with the stream, and enters `Creating`; once
+  /// `transitions.create` has passed (at once by default) it is `Enabled` and polls, or
+  /// `Disabled` when created with `enabled = false`.
   stream_poller(Stream& stream, function& fn, Handler h, Policies... policies)
       : stream_(stream), handler_(std::move(h)),
         batching_(detail::take_policy<detail::is_batching, batching_type>(policies...)),
@@ -210,10 +220,13 @@ public:
         destination_(detail::take_policy<detail::is_destination, destination_type>(policies...)),
         window_(detail::take_policy<detail::is_window, window_type>(policies...)),
         filter_policy_(detail::take_policy<detail::is_record_filter, filter_type>(policies...)),
-        options_(take_options(policies...)),
-        filter_(stream, filter_policy_, where()),
+        options_(take_options(policies...)), filter_(stream, filter_policy_, where()),
+        life_(stream.sim(), "esm/" + options_.name, options_.transitions, "User action"),
         engine_(stream, fn, hooks(), validated_settings(stream.sim().now()), options_) {
-    engine_.start();
+    life_.begin(esm_state::creating, options_.transitions.create, [this] {
+      engine_.start();
+      return engine_.enabled() ? esm_state::enabled : esm_state::disabled;
+    });
   }
 
   stream_poller(const stream_poller&) = delete;
@@ -224,8 +237,10 @@ public:
   /// `UUID` and `EventSourceMappingArn` (esm/pollers/mapping_identity.hpp): seeded, distinct per
   /// mapping of the simulation.
   [[nodiscard]] const mapping_identity& identity() const noexcept { return engine_.identity(); }
-  /// `State`.
-  [[nodiscard]] esm_state state() const noexcept { return engine_.enabled() ? esm_state::enabled : esm_state::disabled; }
+  /// `State`; `esm_state::deleted` once a deletion has completed.
+  [[nodiscard]] esm_state state() const noexcept { return life_.state(); }
+  /// `StateTransitionReason` of the last change: `User action`, as AWS writes it for streams.
+  [[nodiscard]] std::string_view state_transition_reason() const noexcept { return life_.reason(); }
   /// `LastProcessingResult`: `No records processed`, `OK` or `PROBLEM: Function call failed`.
   [[nodiscard]] std::string_view last_processing_result() const noexcept { return engine_.last_processing_result(); }
   /// The batch size in effect.
@@ -251,8 +266,10 @@ public:
     else static_assert(sizeof(T) == 0, "esm::stream_poller::policy<T>: T is not a policy type of this poller");
   }
 
-  /// `GetEventSourceMapping`: every parameter, the state and `LastProcessingResult`.
+  /// `GetEventSourceMapping`: every parameter, the state and `LastProcessingResult`. Throws
+  /// `resource_not_found_error` once the mapping is deleted.
   [[nodiscard]] stream_mapping_configuration configuration() const {
+    life_.check_exists("get", engine_.identity().arn());
     stream_mapping_configuration c;
     const auto& st = engine_.settings();
     c.name = options_.name;
@@ -262,6 +279,7 @@ public:
     c.event_source_arn = stream_.arn();
     c.function_name = engine_.target().name();
     c.state = state();
+    c.state_transition_reason = std::string{life_.reason()};
     c.last_processing_result = std::string{last_processing_result()};
     c.batch_size = static_cast<int>(st.limits.max_records);
     if constexpr (std::is_same_v<batching_type, batching>) c.maximum_batching_window = batching_.window;
@@ -284,11 +302,15 @@ public:
   }
 
   /// `UpdateEventSourceMapping`: changes the set fields, validated exactly as at creation (a
-  /// `config_error` leaves the mapping unchanged). The batches cut after the call use the new
-  /// settings; an invocation in flight finishes under the old ones. A new
+  /// `config_error` leaves the mapping unchanged). The mapping is `Updating` for
+  /// `transitions.update` (at once by default), under its old settings; then the batches cut
+  /// use the new ones, and an invocation in flight finishes under the old ones. A new
   /// `ParallelizationFactor` or `TumblingWindowInSeconds` reaches a shard once the records its
-  /// lanes hold are done. A parameter of a user-written policy is a `usage_error`.
+  /// lanes hold are done. A parameter of a user-written policy is a `usage_error`. During another
+  /// transition (`Creating`, `Enabling`, `Disabling`, `Updating`, `Deleting`) it throws
+  /// `resource_in_use_error`; once deleted, `resource_not_found_error`.
   void update(const stream_mapping_update& u) {
+    life_.check_change("update", engine_.identity().arn());
     batching_type b = batching_;
     parallelization_type par = parallelization_;
     retry_type r = retry_;
@@ -337,32 +359,93 @@ public:
       }
     }
     const settings_type s = settings_of(b, par, r, w, o);
-    batching_ = std::move(b);
-    parallelization_ = std::move(par);
-    retry_ = std::move(r);
-    window_ = std::move(w);
-    options_.report_batch_item_failures = o.report_batch_item_failures;
-    if constexpr (std::is_same_v<filter_type, filter_criteria>) {
-      if (f) {
-        filter_policy_ = std::move(*f);
-        filter_ = detail::poller_filter<Stream, filter_type>{stream_, filter_policy_, where()};
-      }
-    }
-    engine_.apply(s, u.function_target);
-    if (u.enabled) {
-      if (*u.enabled) enable(); else disable();
-    }
+    pending_.emplace(pending_update{std::move(b), std::move(par), std::move(r), std::move(w),
+                                    o.report_batch_item_failures, std::move(f), s, u.function_target, u.enabled});
+    life_.begin(esm_state::updating, options_.transitions.update, [this] {
+      commit_update();
+      return engine_.enabled() ? esm_state::enabled : esm_state::disabled;
+    });
   }
 
-  /// Resumes polling from the checkpoints (`Enabled = true`).
-  void enable() { engine_.enable(); }
-  /// Pauses polling and invocation (`Enabled = false`). Invocations in flight complete and are
-  /// checkpointed; nothing new starts until `enable()`.
-  void disable() { engine_.disable(); }
+  /// Resumes polling from the checkpoints (`Enabled = true`): `Enabling` for
+  /// `transitions.enable` (still not polling), then `Enabled`. Nothing happens if already
+  /// `Enabled`. Errors as `update()`.
+  void enable() {
+    life_.check_change("enable", engine_.identity().arn());
+    if (life_.state() == esm_state::enabled) return;
+    life_.begin(esm_state::enabling, options_.transitions.enable, [this] {
+      engine_.enable();
+      return esm_state::enabled;
+    });
+  }
+  /// Pauses polling and invocation (`Enabled = false`): `Disabling` for `transitions.disable`
+  /// (still polling), then `Disabled`. Invocations in flight complete and are checkpointed;
+  /// nothing new starts until `enable()`. Nothing happens if already `Disabled`. Errors as
+  /// `update()`.
+  void disable() {
+    life_.check_change("disable", engine_.identity().arn());
+    if (life_.state() == esm_state::disabled) return;
+    life_.begin(esm_state::disabling, options_.transitions.disable, [this] {
+      engine_.disable();
+      return esm_state::disabled;
+    });
+  }
+
+  /// `DeleteEventSourceMapping`: returns the configuration with `State` `Deleting`. From now on
+  /// nothing more is read or invoked; invocations in flight finish (and are checkpointed). After
+  /// `transitions.remove` (at once by default) the mapping is gone: `state()` is
+  /// `esm_state::deleted` and `configuration()`, `update()`, `enable()`, `disable()` and
+  /// `delete_mapping()` throw `resource_not_found_error`. Deleting while `Updating` (or
+  /// `Deleting`) throws `resource_in_use_error`, as on AWS; a deletion while `Creating`,
+  /// `Enabling` or `Disabling` ends that transition. Metrics and checkpoints stay readable.
+  stream_mapping_configuration delete_mapping() {
+    life_.check_delete(engine_.identity().arn());
+    stream_mapping_configuration c = configuration();
+    c.state = esm_state::deleting;
+    engine_.disable();
+    life_.begin(esm_state::deleting, options_.transitions.remove, [] { return esm_state::deleted; });
+    return c;
+  }
 
 private:
   using settings_type = detail::stream_settings;
   using engine_type = detail::stream_engine<Stream>;
+
+  // An update validated at the call, applied when `Updating` ends.
+  struct pending_update {
+    batching_type batching;
+    parallelization_type parallelization;
+    retry_type retry;
+    window_type window;
+    bool report_batch_item_failures;
+    std::optional<filter_type> filter;
+    settings_type settings;
+    function* target;
+    std::optional<bool> enabled;
+  };
+
+  void commit_update() {
+    pending_update p = std::move(*pending_);
+    pending_.reset();
+    batching_ = std::move(p.batching);
+    parallelization_ = std::move(p.parallelization);
+    retry_ = std::move(p.retry);
+    window_ = std::move(p.window);
+    options_.report_batch_item_failures = p.report_batch_item_failures;
+    if constexpr (std::is_same_v<filter_type, filter_criteria>) {
+      if (p.filter) {
+        filter_policy_ = std::move(*p.filter);
+        filter_ = detail::poller_filter<Stream, filter_type>{stream_, filter_policy_, where()};
+      }
+    }
+    engine_.apply(p.settings, p.target);
+    if (p.enabled) {
+      if (*p.enabled)
+        engine_.enable();
+      else
+        engine_.disable();
+    }
+  }
 
   static std::string where() { return std::string{"a "} + to_string(Stream::kind) + " event source mapping"; }
   [[noreturn]] static void user_policy(const char* parameter, const char* role) {
@@ -417,6 +500,7 @@ private:
 
   settings_type validated_settings(time_point now) {
     throttle_.validate();
+    options_.transitions.validate(where());
     const stream_options& o = options_;
     const char* const positions = Stream::kind == source_kind::dynamodb ? "trim_horizon or latest"
                                                                          : "trim_horizon, latest or at_timestamp";
@@ -513,6 +597,8 @@ private:
   filter_type filter_policy_;
   stream_options options_;
   detail::poller_filter<Stream, filter_type> filter_;
+  std::optional<pending_update> pending_;
+  detail::mapping_lifecycle life_; // destroyed after the engine; cancels its pending transition
   engine_type engine_; // last: destroyed first, before the policies it calls
 };
 

@@ -89,7 +89,7 @@ public:
                const queue_options& options)
       : queue_(queue), fn_(&fn), sim_(queue.sim()), hooks_(hooks), settings_(settings), sizes_(queue),
         identity_(mapping_identity::next(queue.sim(), queue.arn())), component_("esm/" + options.name),
-        enabled_(options.enabled), life_(lifeline<queue_engine>::make(this)) {
+        start_enabled_(options.enabled), life_(lifeline<queue_engine>::make(this)) {
     target_ = std::max(1, settings_.initial_concurrency);
     metrics_.target_concurrency = target_;
     metrics_.max_target_concurrency = target_;
@@ -109,7 +109,10 @@ public:
     sim_.cancel(wake_timer_);
   }
 
+  /// Starts polling if created enabled: when the mapping's `Creating` ends. Before, it reads nothing.
   void start() {
+    enabled_ = start_enabled_;
+    last_tick_ = sim_.now();
     if (enabled_) schedule_wake();
   }
 
@@ -596,7 +599,8 @@ private:
   event_size<std::remove_cv_t<Queue>> sizes_; // the event JSON's bytes: the 6 MB cut (spec §1)
   mapping_identity identity_;
   std::string component_;
-  bool enabled_ = true;
+  bool enabled_ = false;       // polling (false until start())
+  bool start_enabled_ = true;  // `Enabled` at creation
   std::deque<worker> workers_; // deque: stable while a completion starts another worker
   std::vector<std::uint32_t> retired_;
   std::deque<waiting_entry> waiting_;           // idle workers, long-polling

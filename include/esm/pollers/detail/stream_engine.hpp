@@ -99,11 +99,10 @@ public:
       : stream_(stream), fn_(&fn), sim_(stream.sim()), hooks_(hooks), settings_(settings), sizes_(stream),
         start_(options.start.value_or(starting_position::trim_horizon())),
         identity_(mapping_identity::next(stream.sim(), stream.arn())), component_("esm/" + options.name),
-        enabled_(options.enabled), life_(lifeline<stream_engine>::make(this)) {
+        start_enabled_(options.enabled), life_(lifeline<stream_engine>::make(this)) {
     lane_buffer_cap_ = std::max<std::size_t>(10'000, 2 * settings_.limits.max_records);
     reader_ = stream_.register_reader();
     stream_.add_listener(this);
-    created_ = sim_.now();
   }
   stream_engine(const stream_engine&) = delete;
   stream_engine& operator=(const stream_engine&) = delete;
@@ -119,9 +118,13 @@ public:
     }
   }
 
-  /// Discovers the shards and starts polling if enabled (after the facade is complete).
+  /// Discovers the shards and starts polling if created enabled: when the mapping's `Creating`
+  /// ends (a LATEST position is the end of each shard at this instant). Before, it reads nothing.
   void start() {
+    started_ = true;
+    created_ = sim_.now();
     discover_shards(true);
+    enabled_ = start_enabled_;
     if (enabled_) {
       for (std::uint32_t i = 0; i < shards_.size(); ++i) pump(i);
     }
@@ -324,6 +327,7 @@ private:
     });
   }
   void on_shard_closed(std::uint32_t ordinal) override {
+    if (!started_) return; // still Creating: start() finds the shards as they are then
     discover_shards(false);
     if (ordinal < shards_.size()) pump(ordinal);
   }
@@ -805,7 +809,9 @@ private:
   starting_position start_;
   mapping_identity identity_;
   std::string component_;
-  bool enabled_ = true;
+  bool enabled_ = false;      // polling (false until start())
+  bool start_enabled_ = true; // `Enabled` at creation
+  bool started_ = false;      // start() ran: Creating is over
   std::uint32_t shape_ = 0; // bumped when the lane count or window length changes
   std::size_t lane_buffer_cap_ = 10'000;
   time_point created_{};

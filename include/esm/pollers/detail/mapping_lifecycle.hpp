@@ -1,0 +1,105 @@
+#pragma once
+/// \file esm/pollers/detail/mapping_lifecycle.hpp
+/// The state machine behind a poller's `state()`, `update()`, `enable()`, `disable()` and
+/// `delete_mapping()` (esm/pollers/lifecycle.hpp).
+
+#include <functional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include <esm/core/simulation.hpp>
+#include <esm/core/time.hpp>
+#include <esm/core/trace.hpp>
+#include <esm/pollers/lifecycle.hpp>
+
+namespace esm {
+namespace detail {
+
+/// The state machine a poller's facade drives: the state, the reason of the last change, and the
+/// one transition in progress (its completion runs after its delay, as a simulation event).
+/// Every change of state emits a `state` trace event (`state`, `reason`).
+class mapping_lifecycle {
+public:
+  /// A mapping named `component` in traces (`esm/<name>`); `reason` is how AWS writes a user's
+  /// change for this source (`User action` for streams, `USER_INITIATED` for SQS).
+  mapping_lifecycle(simulation& sim, std::string component, mapping_transitions delays, std::string_view reason)
+      : sim_(&sim), component_(std::move(component)), delays_(delays), reason_(reason) {}
+  mapping_lifecycle(const mapping_lifecycle&) = delete;
+  mapping_lifecycle& operator=(const mapping_lifecycle&) = delete;
+  ~mapping_lifecycle() { sim_->cancel(timer_); }
+
+  [[nodiscard]] esm_state state() const noexcept { return state_; }
+  [[nodiscard]] std::string_view reason() const noexcept { return reason_; }
+  [[nodiscard]] const mapping_transitions& delays() const noexcept { return delays_; }
+  [[nodiscard]] bool in_transition() const noexcept {
+    return state_ == esm_state::creating || state_ == esm_state::enabling || state_ == esm_state::disabling ||
+           state_ == esm_state::updating || state_ == esm_state::deleting;
+  }
+
+  /// Throws `resource_not_found_error` after deletion, `resource_in_use_error` for `operation`
+  /// (`update`, `enable`, `disable`) during a transition.
+  void check_change(std::string_view operation, std::string_view arn) const {
+    check_exists(operation, arn);
+    if (in_transition()) {
+      throw resource_in_use_error("ResourceInUseException: cannot " + std::string{operation} +
+                                  " the event source mapping " + std::string{arn} + " while it is " +
+                                  std::string{to_string(state_)} + " (try again once the transition ends)");
+    }
+  }
+  /// Deleting is refused while `Updating` (or already `Deleting`), allowed in every other state.
+  void check_delete(std::string_view arn) const {
+    check_exists("delete", arn);
+    if (state_ == esm_state::updating || state_ == esm_state::deleting) {
+      throw resource_in_use_error("ResourceInUseException: cannot delete the event source mapping " + std::string{arn} +
+                                  " while it is " + std::string{to_string(state_)});
+    }
+  }
+  /// Throws `resource_not_found_error` once the mapping is deleted.
+  void check_exists(std::string_view operation, std::string_view arn) const {
+    if (state_ == esm_state::deleted) {
+      throw resource_not_found_error("ResourceNotFoundException: cannot " + std::string{operation} +
+                                     " the event source mapping " + std::string{arn} + ": it was deleted");
+    }
+  }
+
+  /// Enters `during` now; after `delay` runs `done`, which returns the state to enter then (at
+  /// once when `delay` is 0). A transition in progress is superseded (deletion during
+  /// `Creating`, `Enabling` or `Disabling`): its completion does not run.
+  void begin(esm_state during, duration delay, std::function<esm_state()> done) {
+    sim_->cancel(timer_);
+    enter(during);
+    done_ = std::move(done);
+    if (delay == duration::zero()) {
+      finish();
+    } else {
+      timer_ = sim_->schedule_after(delay, [this] { finish(); });
+    }
+  }
+
+private:
+  void finish() {
+    auto done = std::move(done_);
+    done_ = nullptr;
+    enter(done());
+  }
+  void enter(esm_state s) {
+    state_ = s;
+    auto& tr = sim_->trace();
+    if (!tr.active()) return;
+    const trace_field fields[] = {{"state", to_string(s)}, {"reason", reason_}};
+    tr.emit(sim_->now(), component_, "state", [&] { return std::span<const trace_field>{fields}; });
+  }
+
+  simulation* sim_;
+  std::string component_;
+  mapping_transitions delays_;
+  std::string_view reason_;
+  esm_state state_ = esm_state::creating;
+  std::function<esm_state()> done_;
+  timer_id timer_{};
+};
+
+} // namespace detail
+} // namespace esm
