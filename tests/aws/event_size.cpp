@@ -8,6 +8,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <iterator>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -90,7 +92,9 @@ const std::vector<std::string> awkward = {"plain",
 
 TEST_CASE("§1 the 6 MB counts the event JSON: a Kinesis batch's size equals its rendered event's length",
           "[aws][event_size][spec-1][spec-4.1]") {
-  for (const std::int64_t epoch_ms : {std::int64_t{1'767'225'600'000}, std::int64_t{5'000}, std::int64_t{-2'500}}) {
+  // The last epoch's run crosses 10^9 seconds (2001-09-09): approximateArrivalTimestamp gains a digit.
+  for (const std::int64_t epoch_ms :
+       {std::int64_t{1'767'225'600'000}, std::int64_t{5'000}, std::int64_t{-2'500}, std::int64_t{999'999'990'000}}) {
     esm::simulation sim{at_unix_millis(epoch_ms)};
     kstream s{sim, {.name = "orders-x", .shard_count = 2}};
     esm::function fn{sim, {.name = "f"}};
@@ -327,5 +331,26 @@ TEST_CASE("event_size: a source of one's own counts its records' bytes()", "[aws
     p *= 10;
     CHECK(esm::detail::uint_digits(p - 1) == k);
     CHECK(esm::detail::uint_digits(p) == k + 1);
+  }
+}
+
+TEST_CASE("§1 the escaped length of a JSON string is counted exactly, 16 bytes or 8 bytes at a time",
+          "[aws][event_size][spec-1]") {
+  // Bytes at the edges of every escape class, at every position of strings of every length up to
+  // 80 (the 16- and 8-byte steps, their overlapping tails, and the short strings).
+  const unsigned char edges[] = {'a',  ' ',  '!',  '"',  '#',  '[',  '\\', ']',
+                                 0x00, 0x08, 0x0a, 0x1f, 0x7f, 0x80, 0xc3, 0xff};
+  std::mt19937_64 rng{20261207};
+  for (std::size_t len = 0; len <= 80; ++len) {
+    for (int round = 0; round < 200; ++round) {
+      std::string s(len, 'x');
+      const int escapes = round % 4; // 0 to 3 special bytes, the rest plain or UTF-8
+      for (int e = 0; e < escapes && len > 0; ++e) s[rng() % len] = static_cast<char>(edges[rng() % std::size(edges)]);
+      std::string out;
+      esm::detail::append_json_string(out, s);
+      INFO("length " << len << ", round " << round);
+      REQUIRE(esm::detail::json_string_length(s) == out.size());
+      REQUIRE(esm::detail::json_string_length_portable(s) == out.size());
+    }
   }
 }
