@@ -193,8 +193,7 @@ public:
         error_backoff_(detail::take_policy<detail::is_error_backoff, error_backoff_type>(policies...)),
         filter_policy_(detail::take_policy<detail::is_record_filter, filter_type>(policies...)),
         options_(detail::take_policy<detail::is_queue_options, queue_options>(policies...)),
-        filter_(queue, filter_policy_, where()),
-        life_(queue.sim(), "esm/" + options_.name, options_.transitions, "USER_INITIATED"),
+        filter_(queue, filter_policy_, where()), life_(queue.sim(), "esm/" + options_.name, "USER_INITIATED"),
         engine_(queue, fn, hooks(), settings_of(batching_, scaling_, fn, options_), options_) {
     visibility_.validate();
     throttle_.validate();

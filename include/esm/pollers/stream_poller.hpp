@@ -221,7 +221,7 @@ public:
         window_(detail::take_policy<detail::is_window, window_type>(policies...)),
         filter_policy_(detail::take_policy<detail::is_record_filter, filter_type>(policies...)),
         options_(take_options(policies...)), filter_(stream, filter_policy_, where()),
-        life_(stream.sim(), "esm/" + options_.name, options_.transitions, "User action"),
+        life_(stream.sim(), "esm/" + options_.name, "User action"),
         engine_(stream, fn, hooks(), validated_settings(stream.sim().now()), options_) {
     life_.begin(esm_state::creating, options_.transitions.create, [this] {
       engine_.start();

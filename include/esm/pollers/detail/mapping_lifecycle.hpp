@@ -24,15 +24,14 @@ class mapping_lifecycle {
 public:
   /// A mapping named `component` in traces (`esm/<name>`); `reason` is how AWS writes a user's
   /// change for this source (`User action` for streams, `USER_INITIATED` for SQS).
-  mapping_lifecycle(simulation& sim, std::string component, mapping_transitions delays, std::string_view reason)
-      : sim_(&sim), component_(std::move(component)), delays_(delays), reason_(reason) {}
+  mapping_lifecycle(simulation& sim, std::string component, std::string_view reason)
+      : sim_(&sim), component_(std::move(component)), reason_(reason) {}
   mapping_lifecycle(const mapping_lifecycle&) = delete;
   mapping_lifecycle& operator=(const mapping_lifecycle&) = delete;
   ~mapping_lifecycle() { sim_->cancel(timer_); }
 
   [[nodiscard]] esm_state state() const noexcept { return state_; }
   [[nodiscard]] std::string_view reason() const noexcept { return reason_; }
-  [[nodiscard]] const mapping_transitions& delays() const noexcept { return delays_; }
   [[nodiscard]] bool in_transition() const noexcept {
     return state_ == esm_state::creating || state_ == esm_state::enabling || state_ == esm_state::disabling ||
            state_ == esm_state::updating || state_ == esm_state::deleting;
@@ -94,7 +93,6 @@ private:
 
   simulation* sim_;
   std::string component_;
-  mapping_transitions delays_;
   std::string_view reason_;
   esm_state state_ = esm_state::creating;
   std::function<esm_state()> done_;
