@@ -245,7 +245,7 @@ void check_limit(const std::function<std::vector<seen>(const byte_limit&)>& scen
 
 } // namespace
 
-TEST_CASE("§1 the 6 MB counts the event JSON: a batch of exactly the limit is sent, one byte more is cut",
+TEST_CASE("§1 AWS documented (6 MB invoke payload): a batch of exactly the limit is sent, one byte more is cut",
           "[aws][event_size][spec-1]") {
   SECTION("Kinesis") {
     check_limit([](const byte_limit& limit) {
@@ -293,7 +293,7 @@ TEST_CASE("§1 the 6 MB counts the event JSON: a batch of exactly the limit is s
   }
 }
 
-TEST_CASE("§1 the 6 MB counts the event JSON: 1 MiB Kinesis records go 4 to a batch, not 5 or 6",
+TEST_CASE("§1 AWS documented (6 MB invoke payload): 1 MiB Kinesis records go 4 to a batch, not 5 or 6",
           "[aws][event_size][spec-1]") {
   esm::simulation sim;
   kstream s{sim, {}};

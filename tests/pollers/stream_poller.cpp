@@ -898,7 +898,7 @@ TEST_CASE("throttle_backoff is validated in [1ms, 60s]", "[pollers][stream][conf
   CHECK_THROWS_AS(make(60s + 1ns), esm::config_error);
 }
 
-TEST_CASE("§1 the 6 MB is the event JSON: the partition key and every record's metadata count",
+TEST_CASE("§1 AWS documented (6 MB invoke payload): the partition key and every record's metadata count",
           "[pollers][stream][spec-1]") {
   // The size of a record with a 1-character key and no data, from a stream of the same name.
   std::size_t base = 0;
