@@ -198,10 +198,7 @@ public:
     visibility_.validate();
     throttle_.validate();
     options_.transitions.validate(where());
-    life_.begin(esm_state::creating, options_.transitions.create, [this] {
-      engine_.start();
-      return engine_.enabled() ? esm_state::enabled : esm_state::disabled;
-    });
+    life_.create(engine_, options_.transitions.create);
   }
 
   queue_poller(const queue_poller&) = delete;
@@ -314,26 +311,12 @@ public:
 
   /// Resumes polling (`Enabled = true`): `Enabling` for `transitions.enable` (still not
   /// polling), then `Enabled`. Nothing happens if already `Enabled`. Errors as `update()`.
-  void enable() {
-    life_.check_change("enable", engine_.identity().arn());
-    if (life_.state() == esm_state::enabled) return;
-    life_.begin(esm_state::enabling, options_.transitions.enable, [this] {
-      engine_.enable();
-      return esm_state::enabled;
-    });
-  }
+  void enable() { life_.enable(engine_, options_.transitions.enable); }
   /// Pauses polling and invocation (`Enabled = false`): `Disabling` for `transitions.disable`
   /// (still polling), then `Disabled`. Invocations in flight complete (and delete what
   /// succeeded); batches being gathered are dropped, their messages return after the visibility
   /// timeout. Nothing happens if already `Disabled`. Errors as `update()`.
-  void disable() {
-    life_.check_change("disable", engine_.identity().arn());
-    if (life_.state() == esm_state::disabled) return;
-    life_.begin(esm_state::disabling, options_.transitions.disable, [this] {
-      engine_.disable();
-      return esm_state::disabled;
-    });
-  }
+  void disable() { life_.disable(engine_, options_.transitions.disable); }
 
   /// `DeleteEventSourceMapping`: returns the configuration with `State` `Deleting`. From now on
   /// nothing more is received; invocations in flight finish (and delete what succeeded),
@@ -347,8 +330,7 @@ public:
     life_.check_delete(engine_.identity().arn());
     queue_mapping_configuration c = configuration();
     c.state = esm_state::deleting;
-    engine_.disable();
-    life_.begin(esm_state::deleting, options_.transitions.remove, [] { return esm_state::deleted; });
+    life_.remove(engine_, options_.transitions.remove);
     return c;
   }
 

@@ -77,6 +77,46 @@ public:
     }
   }
 
+  // The transitions both facades make on their engine (`start()`, `enable()`, `disable()`,
+  // `identity()`): the engine outlives every pending transition (a facade declares its engine
+  // after its lifecycle, and this destructor cancels the timer).
+
+  /// `Creating` for `delay`, then the engine starts: `Enabled`, or `Disabled` if created so.
+  template <class Engine>
+  void create(Engine& engine, duration delay) {
+    begin(esm_state::creating, delay, [&engine] {
+      engine.start();
+      return engine.enabled() ? esm_state::enabled : esm_state::disabled;
+    });
+  }
+  /// `Enabling` for `delay`, then the engine polls; nothing if already `Enabled`.
+  template <class Engine>
+  void enable(Engine& engine, duration delay) {
+    check_change("enable", engine.identity().arn());
+    if (state_ == esm_state::enabled) return;
+    begin(esm_state::enabling, delay, [&engine] {
+      engine.enable();
+      return esm_state::enabled;
+    });
+  }
+  /// `Disabling` for `delay` (still polling), then the engine pauses; nothing if already `Disabled`.
+  template <class Engine>
+  void disable(Engine& engine, duration delay) {
+    check_change("disable", engine.identity().arn());
+    if (state_ == esm_state::disabled) return;
+    begin(esm_state::disabling, delay, [&engine] {
+      engine.disable();
+      return esm_state::disabled;
+    });
+  }
+  /// The engine reads nothing more from now on; `Deleting` for `delay`, then gone. The caller
+  /// checked `check_delete` and took the configuration first.
+  template <class Engine>
+  void remove(Engine& engine, duration delay) {
+    engine.disable();
+    begin(esm_state::deleting, delay, [] { return esm_state::deleted; });
+  }
+
 private:
   void finish() {
     auto done = std::move(done_);
