@@ -4,6 +4,7 @@
 #include <array>
 #include <limits>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -142,6 +143,32 @@ TEST_CASE("scheduling or advancing into the past is an error", "[core][simulatio
   }
 }
 
+TEST_CASE("scheduling past the end of virtual time is an error; run_for saturates (issue 14)",
+          "[core][simulation][reliability]") {
+  const time_point max = time_point::max();
+  esm::simulation sim;
+  sim.advance_to(at(1s));
+  CHECK_THROWS_AS(sim.schedule_after(esm::duration::max(), [] {}), esm::usage_error);
+  CHECK_THROWS_WITH(sim.schedule_after(esm::duration::max(), [] {}),
+                    "schedule_after: now (t=1s) + delay 9223372036854775807ns passes time_point::max(), the end of "
+                    "virtual time (about 292 years)");
+  CHECK(sim.idle());
+  // The last instant can hold an event; advancing to it runs it.
+  int ran = 0;
+  sim.schedule_at(max, [&] { ++ran; });
+  sim.schedule_after(max - sim.now() - 1ns, [&] { ++ran; });
+  CHECK(sim.next_event_time() == max - 1ns);
+  CHECK(sim.run_for(esm::duration::max()) == 2);
+  CHECK(ran == 2);
+  CHECK(sim.now() == max);
+  // At the end: a zero delay still fits, nothing later does.
+  sim.schedule_after(0s, [&] { ++ran; });
+  CHECK_THROWS_AS(sim.schedule_after(1ns, [] {}), esm::usage_error);
+  CHECK(sim.advance_to(max) == 1);
+  CHECK(sim.run_for(1h) == 0);
+  CHECK(sim.now() == max);
+}
+
 TEST_CASE("run_until_idle reports a runaway loop instead of hanging", "[core][simulation]") {
   esm::simulation sim{{.idle_event_budget = 1000}};
   std::function<void()> again = [&] { sim.schedule_after(1s, again); };
@@ -159,18 +186,60 @@ TEST_CASE("a zero-delay self-rescheduling event trips the per-instant guard", "[
   CHECK(sim.now() == at(1s));
 }
 
-TEST_CASE("the event loop is not reentrant", "[core][simulation]") {
+TEST_CASE("the event loop is not reentrant: the nested call and the outer one both throw (issue 14)",
+          "[core][simulation][reliability]") {
   esm::simulation sim;
   bool threw = false;
+  int later = 0;
   sim.schedule_after(1s, [&] {
     try {
       sim.run_until_idle();
     } catch (const esm::usage_error&) {
-      threw = true;
+      threw = true; // catching it does not hide the misuse
     }
   });
-  sim.run_until_idle();
+  sim.schedule_after(2s, [&] { ++later; });
+  CHECK_THROWS_WITH(sim.run_until_idle(),
+                    "run_until_idle: called from inside an event (a handler, filter, destination or scheduled "
+                    "callback); the event loop is not reentrant: schedule the work with schedule_after instead");
   CHECK(threw);
+  CHECK(sim.now() == at(1s)); // thrown once the event finished; the next one still pending
+  CHECK_FALSE(sim.error_pending());
+  CHECK(sim.run_until_idle() == 1);
+  CHECK(later == 1);
+  for (const auto nested : {0, 1, 2, 3}) {
+    sim.schedule_after(1s, [&sim, nested] {
+      if (nested == 0) (void)sim.step();
+      if (nested == 1) (void)sim.advance_to(sim.now());
+      if (nested == 2) (void)sim.run_for(1s);
+      if (nested == 3) (void)sim.run_until(sim.now() + 1s);
+    });
+    CHECK_THROWS_AS(sim.run_for(5s), esm::usage_error);
+  }
+}
+
+TEST_CASE("raise_after_event: the run call throws once the event is done (issue 14)",
+          "[core][simulation][reliability]") {
+  esm::simulation sim;
+  int ran = 0;
+  sim.schedule_at(at(1s), [&] {
+    sim.raise_after_event(std::make_exception_ptr(std::runtime_error("first")));
+    sim.raise_after_event(std::make_exception_ptr(std::runtime_error("second"))); // dropped
+    ++ran;
+  });
+  sim.schedule_at(at(1s), [&] { ++ran; });
+  CHECK_THROWS_WITH(sim.advance_to(at(5s)), "first");
+  CHECK(ran == 1);
+  CHECK(sim.now() == at(1s));
+  CHECK(sim.advance_to(at(5s)) == 1);
+  CHECK(ran == 2);
+  // Raised outside a run: the next run call throws before running anything.
+  sim.schedule_at(at(6s), [&] { ++ran; });
+  sim.raise_after_event(std::make_exception_ptr(std::logic_error("between runs")));
+  CHECK(sim.error_pending());
+  CHECK_THROWS_WITH(sim.step(), "between runs");
+  CHECK(ran == 2);
+  CHECK(sim.step() == 1);
 }
 
 TEST_CASE("an exception from an event propagates and the event is consumed", "[core][simulation]") {

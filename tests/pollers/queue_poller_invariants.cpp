@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "support/catch.hpp"
+#include "support/trace_digest.hpp"
 
 using namespace std::chrono_literals;
 
@@ -31,10 +32,11 @@ struct scenario_result {
 };
 
 template <bool Fifo>
-scenario_result run_scenario(std::uint64_t seed) {
+scenario_result run_scenario(std::uint64_t seed, esm_test::trace_digest* digest = nullptr) {
   using queue_t = esm::basic_sqs_queue<std::string, Fifo>;
   using batch_t = esm::queue_batch<typename queue_t::message_type>;
   esm::simulation sim{{.seed = seed}};
+  if (digest != nullptr) digest->attach(sim);
   auto rng = sim.rng("test/scenario");
 
   const int vt_s = static_cast<int>(rng.uniform_int(1, 10));
@@ -286,4 +288,22 @@ TEST_CASE("a queue scenario replays bit for bit from its seed", "[pollers][queue
   CHECK(a == trace_of(42));
   CHECK(a != trace_of(43));
   CHECK(a.size() > 1000);
+}
+
+TEST_CASE("trace digest of 200 random queue scenarios: the same twice, written for the compiler check",
+          "[pollers][queue][invariants][.][digest]") {
+  // Every event of seeds 1-200 (standard with duplicates and reordering, FIFO, DLQ, partial batch
+  // responses, filters, random durations) in one digest; scripts/test.sh compares g++'s and clang's.
+  auto digest_of = [] {
+    esm_test::trace_digest d;
+    for (std::uint64_t seed = 1; seed <= 200; ++seed) {
+      (void)(seed % 2 == 0 ? run_scenario<true>(seed, &d) : run_scenario<false>(seed, &d));
+    }
+    return d;
+  };
+  const auto a = digest_of();
+  const auto b = digest_of();
+  CHECK(a.events > 100'000);
+  CHECK(a.hex() == b.hex());
+  esm_test::record_digest("queue_invariants_1-200", a);
 }

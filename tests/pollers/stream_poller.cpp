@@ -6,7 +6,10 @@
 #include <esm/sources/sqs_queue.hpp>
 
 #include <algorithm>
+#include <array>
+#include <functional>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -1164,4 +1167,180 @@ TEST_CASE("§8 the 5 GetRecords calls per second of a shard are shared by every 
   CHECK(reads["esm/b"].size() > 5);
   CHECK(a.metrics().processed_event_count == 200);
   CHECK(b.metrics().processed_event_count == 200);
+}
+
+TEST_CASE("a mapping runs to the end of virtual time without overflow (issue 14)", "[pollers][stream][reliability]") {
+  // Every deadline the poller computes (poll interval, window, backoff, timeout, transition
+  // delays) saturates at time_point::max(); under UBSan an overflow fails this test.
+  for (const esm::duration left : std::array<esm::duration, 5>{0ns, 1ns, 150ms, 2s, 10min}) {
+    esm::simulation sim;
+    kstream s{sim, {.name = "s", .shard_count = 2}};
+    esm::function fn{sim, {.name = "f", .timeout = 3s}};
+    journal j;
+    int n = 0;
+    esm::stream_poller p{s,
+                         fn,
+                         [&](const kbatch& b, esm::invocation_context& ctx) {
+                           j.record(b, ctx);
+                           if (++n % 3 == 0) throw std::runtime_error("fail");
+                           if (n % 5 == 0) ctx.elapse(4s); // a timeout
+                         },
+                         esm::starting_position::trim_horizon(),
+                         esm::stream_retry{.max_attempts = 2, .bisect_on_error = true},
+                         esm::batching{.batch_size = 10, .window = 2s},
+                         j.destination(),
+                         esm::stream_options{.transitions = esm::mapping_transitions::eventual()}};
+    sim.advance_to(time_point::max() - left - 1ns);
+    put_n(s, 30, "k");
+    for (int i = 0; i < 10; ++i) s.put("k" + std::to_string(i), "x");
+    sim.run_for(esm::duration::max());
+    CHECK(sim.now() == time_point::max());
+    const auto& m = p.metrics();
+    CHECK(m.polled_event_count + m.filtered_out_event_count <= 40);
+    // Whatever could run before the end ran; nothing ran past it.
+    for (const auto& c : j.calls) CHECK(c.time <= time_point::max());
+    if (left >= 10min) {
+      CHECK(m.processed_event_count + m.on_failure_destination_delivered_event_count + m.dropped_event_count == 40);
+    }
+  }
+}
+
+TEST_CASE("a handler that runs the simulation: a function error, and a usage_error from the run call (issue 14)",
+          "[pollers][stream][reliability]") {
+  esm::simulation sim;
+  kstream s{sim, {.name = "s"}};
+  esm::function fn{sim, {.name = "f"}};
+  journal j;
+  bool nested = true;
+  esm::stream_poller p{s, fn,
+                       [&](const kbatch& b, esm::invocation_context& ctx) {
+                         j.record(b, ctx);
+                         if (nested) sim.run_for(1s); // not allowed: the event loop is not reentrant
+                       },
+                       esm::starting_position::trim_horizon()};
+  put_n(s, 3);
+  CHECK_THROWS_AS(sim.run_for(10s), esm::usage_error);
+  REQUIRE(j.calls.size() == 1);
+  nested = false;
+  sim.run_for(10s);                // the simulation goes on: the batch is retried and succeeds
+  CHECK(fn.metrics().errors == 1); // the handler's exception was a function error
+  REQUIRE(j.calls.size() == 2);
+  CHECK(j.calls[1].data == j.calls[0].data);
+  CHECK(j.calls[1].attempt == 2);
+  CHECK(p.metrics().processed_event_count == 3);
+}
+
+TEST_CASE("a filter predicate that throws: the run call throws it, the record is read again (issue 14)",
+          "[pollers][stream][reliability][spec-5]") {
+  esm::simulation sim;
+  kstream s{sim, {.name = "s"}};
+  esm::function fn{sim, {.name = "f"}};
+  journal j;
+  bool broken = true;
+  esm::stream_poller p{s, fn, [&](const kbatch& b, esm::invocation_context& ctx) { j.record(b, ctx); },
+                       esm::starting_position::trim_horizon(), esm::record_filter{[&](const kstream::record_type& r) {
+                         if (broken && r.data == "1") throw std::runtime_error("bad filter");
+                         return r.data != "2";
+                       }}};
+  put_n(s, 4); // 0 1 2 3
+  CHECK_THROWS_WITH(sim.run_for(10s), "bad filter");
+  CHECK_THROWS_WITH(sim.run_for(10s), "bad filter"); // the next poll reads "1" again
+  REQUIRE(j.calls.size() == 1);
+  CHECK(j.calls[0].data == std::vector<std::string>{"0"}); // what was read before it went on
+  broken = false;
+  sim.run_for(10s);
+  CHECK(j.all_data() == std::vector<std::string>{"0", "1", "3"});
+  CHECK(p.metrics().filtered_out_event_count == 1);
+}
+
+namespace {
+// The `detached` trace events of every mapping, as "<component> <reason>".
+struct detached_events {
+  std::vector<std::string> v;
+  explicit detached_events(esm::simulation& sim) {
+    sim.trace().subscribe([this](const esm::trace_event& e) {
+      if (e.kind == "detached") v.push_back(std::string{e.component} + " " + esm::to_string(*e.find("reason")));
+    });
+  }
+};
+} // namespace
+
+TEST_CASE("a function destroyed under a stream mapping: the mapping stops, Disabled, records kept (issue 14)",
+          "[pollers][stream][reliability]") {
+  esm::simulation sim;
+  detached_events events{sim};
+  kstream s{sim, {.name = "s"}};
+  auto fn = std::make_unique<esm::function>(sim, esm::function_config{.name = "f"});
+  journal j;
+  esm::stream_poller p{s, *fn,
+                       [&](const kbatch& b, esm::invocation_context& ctx) {
+                         j.record(b, ctx);
+                         ctx.elapse(5s);
+                       },
+                       esm::starting_position::trim_horizon(), esm::stream_options{.name = "m"}};
+  put_n(s, 3);
+  sim.run_for(2s); // the first batch is in flight
+  REQUIRE(j.calls.size() == 1);
+  fn.reset(); // before: heap-use-after-free in function::allocate_flight at the next poll
+  put_n(s, 3, "k", 3);
+  sim.run_for(1min);
+  CHECK(j.calls.size() == 1);
+  CHECK(p.state() == esm::esm_state::disabled);
+  CHECK(p.state_transition_reason() == "esm: its function 'f' was destroyed");
+  CHECK(events.v == std::vector<std::string>{"esm/m its function 'f' was destroyed"});
+  // Nothing was consumed: the in-flight batch never completed, so the checkpoint did not move.
+  CHECK(p.metrics().processed_event_count == 0);
+  CHECK(s.shard_at(0).end_position() - s.shard_at(0).begin_position() == 6);
+  const auto c = p.configuration();
+  CHECK(c.function_name == "f");
+  CHECK(c.state == esm::esm_state::disabled);
+  CHECK_THROWS_WITH(p.enable(), Catch::Contains("its function 'f' was destroyed"));
+  CHECK_THROWS_AS(p.update({.batch_size = 5}), esm::usage_error);
+  p.delete_mapping();
+  CHECK(p.state() == esm::esm_state::deleted);
+}
+
+TEST_CASE("a stream destroyed under its mapping: the mapping stops, in-flight results are dropped (issue 14)",
+          "[pollers][stream][reliability]") {
+  esm::simulation sim;
+  esm::function fn{sim, {.name = "f"}};
+  auto s = std::make_unique<kstream>(sim, esm::kinesis_stream_config{.name = "s"});
+  const std::string arn = s->arn();
+  journal j;
+  esm::stream_poller p{*s, fn,
+                       [&](const kbatch& b, esm::invocation_context& ctx) {
+                         j.record(b, ctx);
+                         ctx.elapse(5s);
+                       },
+                       esm::starting_position::trim_horizon()};
+  put_n(*s, 3);
+  sim.run_for(2s);
+  REQUIRE(j.calls.size() == 1);
+  s.reset(); // before: heap-use-after-free in the completion's checkpoint
+  sim.run_for(1min);
+  CHECK(fn.metrics().invocations == 1); // the invocation finished; its result went nowhere
+  CHECK(fn.concurrent_executions() == 0);
+  CHECK(p.state() == esm::esm_state::disabled);
+  CHECK(p.state_transition_reason() == "esm: its event source " + arn + " was destroyed");
+  CHECK(p.configuration().event_source_arn == arn);
+  CHECK_THROWS_AS(p.disable(), esm::usage_error);
+}
+
+TEST_CASE("a stream mapping destroyed with events pending: its function and stream go on (issue 14)",
+          "[pollers][stream][reliability]") {
+  esm::simulation sim;
+  esm::function fn{sim, {.name = "f"}};
+  kstream s{sim, {.name = "s"}};
+  using handler_fn = std::function<void(const kbatch&, esm::invocation_context&)>;
+  auto p = std::make_unique<esm::stream_poller<kstream, handler_fn, esm::starting_position>>(
+      s, fn, [](const kbatch&, esm::invocation_context& ctx) { ctx.elapse(5s); },
+      esm::starting_position::trim_horizon());
+  put_n(s, 3);
+  sim.run_for(2s);
+  CHECK(fn.concurrent_executions() == 1);
+  p.reset();
+  sim.run_for(1min);
+  CHECK(fn.concurrent_executions() == 0);
+  put_n(s, 3); // the stream still works, no poller is told
+  CHECK(s.shard_at(0).end_position() == 6);
 }

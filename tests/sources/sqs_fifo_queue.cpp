@@ -764,3 +764,73 @@ TEST_CASE("§3.6 model check: every FIFO receive returns exactly the oldest mess
     }
   }
 }
+
+// --- bodies that are not text (issue 14 point 5) ------------------------------------------------
+
+namespace {
+struct order { // not trivially copyable: no byte view of its own
+  std::string id;
+  int qty = 0;
+};
+struct tagged { // a byte view given by a specialization
+  std::string id;
+  std::string note; // not part of what makes two messages the same
+};
+struct point { // padding-free: its bytes are its value
+  std::int32_t x = 0;
+  std::int32_t y = 0;
+};
+struct padded { // padding bytes: not hashable
+  char c = 0;
+  std::int64_t v = 0;
+};
+} // namespace
+
+template <>
+struct esm::sqs_body_bytes<tagged> {
+  static void write(const tagged& t, std::string& out) { out = t.id; }
+};
+
+TEST_CASE("§3.6 a FIFO queue of any body works with deduplication ids; content-based needs bytes (issue 14)",
+          "[sources][sqs_fifo_queue][dedup][spec-3.6][reliability]") {
+  STATIC_REQUIRE(esm::sqs_hashable_body<std::string>);
+  STATIC_REQUIRE(esm::sqs_hashable_body<std::vector<std::byte>>);
+  STATIC_REQUIRE(esm::sqs_hashable_body<point>);
+  STATIC_REQUIRE(esm::sqs_hashable_body<tagged>);
+  STATIC_REQUIRE_FALSE(esm::sqs_hashable_body<order>);
+  STATIC_REQUIRE_FALSE(esm::sqs_hashable_body<padded>);
+
+  esm::simulation sim;
+  esm::sqs_fifo_queue<order> q{sim, fifo_config()};
+  q.send(order{"a", 1}, {.group_id = "g", .deduplication_id = "a-1"});
+  CHECK(q.send(order{"a", 2}, {.group_id = "g", .deduplication_id = "a-1"}).duplicate);
+  q.send(order{"b", 3}, {.group_id = "g", .deduplication_id = "b-1"});
+  CHECK_THROWS_AS(q.send(order{"c", 4}, {.group_id = "g"}), esm::input_error); // no id, no content dedup
+  const auto got = q.receive(10);
+  REQUIRE(got.size() == 2);
+  CHECK(got[0].body.id == "a");
+  CHECK(got[0].body.qty == 1);
+  CHECK(got[1].body.id == "b");
+
+  auto content = fifo_config("c.fifo");
+  content.content_based_deduplication = true;
+  CHECK(esm_test::config_error_of([&] {
+          esm::sqs_fifo_queue<order> bad{sim, content};
+        }) ==
+        "content_based_deduplication must be false for a body that is not text or bytes (give each send a "
+        "deduplication_id, or specialize esm::sqs_body_bytes for the body type) for sqs_fifo_queue 'c.fifo', got true");
+  CHECK(esm_test::config_error_of([&] { esm::sqs_fifo_queue<padded> bad{sim, content}; }) != "no config_error");
+
+  esm::sqs_fifo_queue<tagged> t{sim, content};
+  t.send(tagged{"x", "first"}, {.group_id = "g"});
+  CHECK(t.send(tagged{"x", "second"}, {.group_id = "g"}).duplicate); // same id bytes: the same message
+  CHECK_FALSE(t.send(tagged{"y", "first"}, {.group_id = "g"}).duplicate);
+  CHECK(t.size() == 2);
+
+  auto points_cfg = fifo_config("p.fifo");
+  points_cfg.content_based_deduplication = true;
+  esm::sqs_fifo_queue<point> p{sim, points_cfg};
+  p.send(point{1, 2}, {.group_id = "g"});
+  CHECK(p.send(point{1, 2}, {.group_id = "g"}).duplicate);
+  CHECK_FALSE(p.send(point{2, 1}, {.group_id = "g"}).duplicate);
+}

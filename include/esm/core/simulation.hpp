@@ -12,6 +12,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <exception>
 #include <memory>
 #include <new>
 #include <string>
@@ -187,11 +188,16 @@ public:
     return timer_id{s.seq, index};
   }
 
-  /// Schedules `f` to run `d` after `now()`. Throws `usage_error` if `d` is negative.
+  /// Schedules `f` to run `d` after `now()`. Throws `usage_error` if `d` is negative, or if
+  /// `now() + d` passes `time_point::max()`, the end of virtual time (about 292 years).
   template <event_callable F>
   timer_id schedule_after(duration d, F&& f) {
     if (d < duration::zero()) {
       throw usage_error("schedule_after: delay " + esm::to_string(d) + " is negative");
+    }
+    if (!fits_after(now_, d)) {
+      throw usage_error("schedule_after: now (" + esm::to_string(now_) + ") + delay " + esm::to_string(d) +
+                        " passes time_point::max(), the end of virtual time (about 292 years)");
     }
     return schedule_at(now_ + d, std::forward<F>(f));
   }
@@ -227,14 +233,28 @@ public:
   /// Number of events run since the simulation started.
   [[nodiscard]] std::uint64_t events_run() const noexcept { return events_run_; }
 
+  /// Hands an error found inside an event to whoever runs the simulation: the run call under way
+  /// (`advance_to`, `run_until`, `run_for`, `run_until_idle`, `step`) rethrows it as soon as the
+  /// event that raised it has finished, so the model is consistent when the caller sees it.
+  /// Raised outside a run, the next run call throws it before running anything. The first error
+  /// is kept until thrown; later ones are dropped, and so is it when the event itself throws
+  /// (that exception propagates instead). The event loop's re-entrancy check and the
+  /// pollers' filter predicates report through this (docs/simulation.md, "Calls from inside an
+  /// event").
+  void raise_after_event(std::exception_ptr e) noexcept {
+    if (!deferred_) deferred_ = std::move(e);
+  }
+  /// True when an error raised with `raise_after_event` waits to be thrown.
+  [[nodiscard]] bool error_pending() const noexcept { return static_cast<bool>(deferred_); }
+
   /// Runs every event at the next pending instant (including events that those events schedule
   /// at the same instant), and moves `now()` there. Returns the number run; 0 when idle.
   std::size_t step() {
-    if (size_ == 0) return 0;
     const run_guard guard{*this, "step"};
+    if (size_ == 0) return 0;
     const auto t = heap_[0].time();
     std::size_t n = 0;
-    while (size_ != 0 && heap_[0].time() == t) run_next(n);
+    while (size_ != 0 && heap_[0].time() == t) run_checked(n);
     return n;
   }
 
@@ -251,10 +271,12 @@ public:
     return run_to("run_until", t, [](std::int64_t event, std::int64_t limit) { return event < limit; });
   }
 
-  /// `advance_to(now() + d)`: runs everything due within the next `d`, inclusive.
+  /// `advance_to(now() + d)`: runs everything due within the next `d`, inclusive. `now() + d`
+  /// saturates at `time_point::max()`, the end of virtual time: `run_for(duration::max())` is
+  /// `advance_to(time_point::max())`.
   std::size_t run_for(duration d) {
     if (d < duration::zero()) throw usage_error("run_for: duration " + esm::to_string(d) + " is negative");
-    return advance_to(now_ + d);
+    return advance_to(saturating_add(now_, d));
   }
 
   /// Runs events until none is pending, and leaves `now()` at the last event's time. Throws
@@ -273,7 +295,7 @@ public:
                             std::to_string(pending_events()) +
                             " pending); something reschedules itself forever. Use run_for or run_until instead.");
       }
-      run_next(n);
+      run_checked(n);
     }
     return n;
   }
@@ -344,12 +366,20 @@ private:
     service_ptr ptr;
   };
 
+  // Marks a run call; refuses a nested one, and throws an error raised between run calls.
   struct run_guard {
     simulation& sim;
     run_guard(simulation& s, const char* what) : sim(s) {
       if (sim.running_) {
-        throw usage_error(std::string{what} + ": called from inside an event; the event loop is not reentrant");
+        // Also handed to the outer run call: a handler's catch (or the function error a handler's
+        // exception becomes) cannot hide the misuse.
+        const usage_error e{std::string{what} +
+                            ": called from inside an event (a handler, filter, destination or scheduled callback); the "
+                            "event loop is not reentrant: schedule the work with schedule_after instead"};
+        sim.raise_after_event(std::make_exception_ptr(e));
+        throw e;
       }
+      sim.throw_pending();
       sim.running_ = true;
     }
     ~run_guard() { sim.running_ = false; }
@@ -502,9 +532,25 @@ private:
     const run_guard guard{*this, what};
     const auto limit = t.time_since_epoch().count();
     std::size_t n = 0;
-    while (size_ != 0 && due(heap_[0].time(), limit)) run_next(n);
+    while (size_ != 0 && due(heap_[0].time(), limit)) run_checked(n);
     now_ = t;
     return n;
+  }
+
+  void throw_pending() {
+    if (deferred_) std::rethrow_exception(std::exchange(deferred_, nullptr));
+  }
+  // Runs the next event, then throws an error it raised. An event that throws itself wins: its
+  // exception propagates and the raised one is dropped (often the same misuse, seen twice).
+  void run_checked(std::size_t& n) {
+    try {
+      run_next(n);
+    } catch (...) {
+      deferred_ = nullptr;
+      throw;
+    }
+    if (deferred_) [[unlikely]]
+      throw_pending();
   }
 
   void run_next(std::size_t& n) {
@@ -553,6 +599,7 @@ private:
   std::size_t stale_ = 0;
   std::uint64_t same_instant_ = 0;
   bool running_ = false;
+  std::exception_ptr deferred_; // raised by an event, thrown by the run call (raise_after_event)
   tracer trace_;
   std::vector<service_entry> services_;
 };

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <stdexcept>
 #include <string>
 
 namespace esm {
@@ -26,6 +27,26 @@ struct sim_clock {
 /// An instant of virtual time: `time_point{}` is the simulation's start;
 /// `time_point::max()` means "never" (e.g. `simulation::next_event_time()` when idle).
 using time_point = sim_clock::time_point;
+
+/// `t + d`, saturated to [`time_point::min()`, `time_point::max()`] instead of overflowing.
+/// Virtual time ends at `time_point::max()` (about 292 years after the start): the model's own
+/// arithmetic (poll intervals, timeouts, backoffs, visibility) uses this, so an instant past the
+/// end is the end itself ("never"), and nothing is undefined behaviour near it.
+[[nodiscard]] constexpr time_point saturating_add(time_point t, duration d) noexcept {
+  const std::int64_t a = t.time_since_epoch().count();
+  const std::int64_t b = d.count();
+  if (b > 0 && a > time_point::max().time_since_epoch().count() - b) return time_point::max();
+  if (b < 0 && a < time_point::min().time_since_epoch().count() - b) return time_point::min();
+  return time_point{duration{a + b}};
+}
+
+/// True when `t + d` is representable (does not pass `time_point::max()` or `min()`).
+[[nodiscard]] constexpr bool fits_after(time_point t, duration d) noexcept {
+  const std::int64_t a = t.time_since_epoch().count();
+  const std::int64_t b = d.count();
+  return b >= 0 ? a <= time_point::max().time_since_epoch().count() - b
+                : a >= time_point::min().time_since_epoch().count() - b;
+}
 
 /// Nanoseconds since the Unix epoch on the wall clock. Used only to render AWS timestamps.
 using wall_time = std::chrono::time_point<std::chrono::sys_days::clock, duration>;
@@ -76,19 +97,42 @@ struct wall_epoch {
   /// Default 2026-01-01T00:00:00Z.
   wall_time start{std::chrono::duration_cast<duration>(std::chrono::hours{24} * detail::days_from_civil(2026, 1, 1))};
 
-  /// The epoch at a UTC calendar date and time of day. Throws nothing; the date is not checked.
+  /// The epoch at a UTC calendar date and time of day. Throws `std::out_of_range` for a year
+  /// outside [1678, 2261] (nanoseconds since 1970 in 64 bits) or a time of day outside
+  /// [0, 24 h); the day of the month is not checked (the 31st of April is the 1st of May).
   static constexpr wall_epoch at(int year, unsigned month, unsigned day, duration time_of_day = {}) {
+    if (year < 1678 || year > 2261) {
+      throw std::out_of_range("wall_epoch::at: year must be in [1678, 2261] (nanoseconds since 1970 in 64 bits), got " +
+                              std::to_string(year));
+    }
+    if (time_of_day < duration::zero() || time_of_day >= std::chrono::hours{24}) {
+      throw std::out_of_range("wall_epoch::at: time_of_day must be in [0, 24h), got " +
+                              std::to_string(time_of_day.count()) + "ns");
+    }
     return wall_epoch{wall_time{
         std::chrono::duration_cast<duration>(std::chrono::hours{24} * detail::days_from_civil(year, month, day)) +
         time_of_day}};
   }
 
-  /// The wall time of a virtual instant.
-  [[nodiscard]] constexpr wall_time to_wall(time_point t) const noexcept { return start + t.time_since_epoch(); }
-  /// Unix time in whole milliseconds (SQS `SentTimestamp`, `ApproximateFirstReceiveTimestamp`).
+  /// The wall time of a virtual instant, saturated at `wall_time::max()` (year 2262) where
+  /// nanoseconds since 1970 no longer fit 64 bits; the renderings below do not saturate.
+  [[nodiscard]] constexpr wall_time to_wall(time_point t) const noexcept {
+    const std::int64_t a = start.time_since_epoch().count();
+    const std::int64_t b = t.time_since_epoch().count();
+    if (b > 0 && a > wall_time::max().time_since_epoch().count() - b) return wall_time::max();
+    if (b < 0 && a < wall_time::min().time_since_epoch().count() - b) return wall_time::min();
+    return wall_time{duration{a + b}};
+  }
+  /// Unix time in whole milliseconds, rounded down (SQS `SentTimestamp`,
+  /// `ApproximateFirstReceiveTimestamp`). Exact for every virtual instant and epoch: the sum is
+  /// taken in milliseconds, so it cannot overflow.
   [[nodiscard]] constexpr std::int64_t unix_millis(time_point t) const noexcept {
-    const auto ns = to_wall(t).time_since_epoch().count();
-    return ns >= 0 ? ns / 1'000'000 : -((-ns + 999'999) / 1'000'000);
+    constexpr std::int64_t ns_per_ms = 1'000'000;
+    const auto floor_div = [](std::int64_t v) { return v / ns_per_ms - (v % ns_per_ms < 0 ? 1 : 0); };
+    const auto floor_mod = [](std::int64_t v) { return v % ns_per_ms + (v % ns_per_ms < 0 ? ns_per_ms : 0); };
+    const std::int64_t a = start.time_since_epoch().count();
+    const std::int64_t b = t.time_since_epoch().count();
+    return floor_div(a) + floor_div(b) + (floor_mod(a) + floor_mod(b)) / ns_per_ms;
   }
   /// Unix seconds with three decimals, as Kinesis `approximateArrivalTimestamp`
   /// renders them (e.g. `1767225600.123`).

@@ -162,6 +162,21 @@ struct account_config {
 
 class function;
 
+/// What a function tells the pollers that invoke it: it is being destroyed. A poller registers
+/// with `function::add_listener`; on this call it stops for good (it must not use the function
+/// again) and unregisters nothing. Called from the function's destructor.
+class function_listener {
+public:
+  /// The function is being destroyed; its invocations in flight will never complete.
+  virtual void on_function_destroyed() noexcept = 0;
+
+protected:
+  function_listener() = default;
+  function_listener(const function_listener&) = default;
+  function_listener& operator=(const function_listener&) = default;
+  ~function_listener() = default;
+};
+
 /// The account of a simulation: the concurrency that every function shares. One per
 /// simulation (`account::of(sim)`), created with default settings on first use; configure it
 /// with `account::configure(sim, cfg)` before creating a function. Not thread-safe.
@@ -301,8 +316,9 @@ concept invocation_callback = std::invocable < std::decay_t<F>
 /// starts and durations, times out invocations, runs handlers and counts metrics. Shared by
 /// every poller that invokes it. Not copyable or movable; not thread-safe.
 ///
-/// Destroying a function with invocations in flight cancels their completions (the callbacks
-/// are destroyed without being called).
+/// Destroying a function first tells its listeners (the pollers that invoke it stop, their
+/// mappings become `Disabled`), then cancels the completions of invocations in flight (the
+/// callbacks are destroyed without being called).
 class function {
 public:
   /// A function on `sim`, in the simulation's account. Throws `config_error` for a setting
@@ -320,6 +336,9 @@ public:
   function& operator=(const function&) = delete;
 
   ~function() {
+    const auto listeners = std::move(listeners_);
+    listeners_.clear();
+    for (function_listener* l : listeners) l->on_function_destroyed();
     for (auto& f : flights_) {
       if (f.used) sim_.cancel(f.timer);
     }
@@ -345,6 +364,12 @@ public:
   }
   /// Cumulative metrics.
   [[nodiscard]] const function_metrics& metrics() const noexcept { return metrics_; }
+
+  /// Registers a poller, told when the function is destroyed. It must unregister before it is
+  /// destroyed itself (unless it was told).
+  void add_listener(function_listener* l) { listeners_.push_back(l); }
+  /// Unregisters a listener.
+  void remove_listener(function_listener* l) noexcept { std::erase(listeners_, l); }
 
   /// Invokes the function synchronously (as an event source mapping does) on `event`.
   ///
@@ -408,7 +433,7 @@ public:
       }
     }
 
-    const time_point handler_start = r.start + r.init_duration;
+    const time_point handler_start = saturating_add(r.start, r.init_duration);
     invocation_context ctx{cfg_.name, r.request_id(), handler_start, cfg_.timeout, cfg_.memory_mb, opts.attempt};
     handler_return ret = detail::run_handler(h, event, ctx);
     const duration modelled = ctx.duration_stated() ? ctx.elapsed() : cfg_.default_duration.sample(rng_, opts.items);
@@ -428,7 +453,7 @@ public:
       r.response = std::move(ret.response);
       r.kind = (r.response && !r.response->empty()) ? outcome::partial : outcome::success;
     }
-    r.end = handler_start + r.run_time;
+    r.end = saturating_add(handler_start, r.run_time);
 
     auto& tr = sim_.trace();
     tr.emit(r.start, component_, "invoke", [&] {
@@ -555,6 +580,7 @@ private:
   function_metrics metrics_;
   std::deque<time_point> warm_; // idle environments, oldest first
   std::deque<flight> flights_;  // deque: stable while a completion callback invokes again
+  std::vector<function_listener*> listeners_; // pollers that invoke it
   std::uint32_t free_flight_ = no_flight;
 };
 

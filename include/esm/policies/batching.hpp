@@ -113,7 +113,7 @@ struct batching {
   }
   /// Cut when full, when there is no window, or when the window has passed; else wait for its end.
   [[nodiscard]] constexpr batch_decision decide(const batch_candidate& c) const noexcept {
-    const time_point end = c.gathering_since + window;
+    const time_point end = saturating_add(c.gathering_since, window);
     if (c.full || window == duration::zero() || c.now >= end) return batch_decision::cut();
     return batch_decision::wait_until(end);
   }

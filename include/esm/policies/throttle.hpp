@@ -63,7 +63,7 @@ struct throttle_backoff {
   /// The next delay, or nullopt when the deadline would pass first.
   [[nodiscard]] constexpr std::optional<duration> on_throttle(const throttle_event& e) const noexcept {
     const duration d = delay.delay(e.throttles);
-    if (e.deadline && !(e.now + d < *e.deadline)) return std::nullopt;
+    if (e.deadline && !(saturating_add(e.now, d) < *e.deadline)) return std::nullopt;
     return d;
   }
   /// Throws `config_error` unless initial ∈ [1ms, 60s] and maximum ∈ [initial, 60s].

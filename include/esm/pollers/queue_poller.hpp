@@ -25,6 +25,7 @@
 #include <concepts>
 #include <cstddef>
 #include <cstdint>
+#include <exception>
 #include <optional>
 #include <span>
 #include <string>
@@ -244,8 +245,8 @@ public:
     c.uuid = std::string{engine_.identity().uuid()};
     c.event_source_mapping_arn = engine_.identity().arn();
     c.kind = Queue::kind;
-    c.event_source_arn = queue_.arn();
-    c.function_name = engine_.target().name();
+    c.event_source_arn = engine_.source_arn();
+    c.function_name = engine_.function_name();
     c.state = state();
     c.state_transition_reason = std::string{life_.reason()};
     c.last_processing_result = std::string{last_processing_result()};
@@ -443,7 +444,17 @@ private:
         std::size_t dropped = 0;
         for (const receipt_handle r : rs) {
           const message_type* m = q.message(r);
-          if (m != nullptr && !self.filter_.keeps(*m)) {
+          bool keep = true;
+          try {
+            keep = m == nullptr || self.filter_.keeps(*m);
+          } catch (...) {
+            // A predicate that throws: this message and the rest of the receive stay in flight,
+            // unprocessed (they return when their visibility timeout ends), and the error
+            // reaches the caller of the run once this event is done.
+            q.sim().raise_after_event(std::current_exception());
+            break;
+          }
+          if (!keep) {
             q.try_delete(r); // messages failing the filter are deleted (spec §3.4)
             ++dropped;
           } else {
@@ -454,6 +465,9 @@ private:
         return dropped;
       };
     }
+    k.lost = [](void* p, std::string_view reason) noexcept {
+      static_cast<queue_poller*>(p)->life_.lose("esm: " + std::string{reason});
+    };
     k.call = [](void* p, batch_type& b, invocation_context& ctx) -> batch_response {
       return detail::call_batch_handler(static_cast<queue_poller*>(p)->handler_, b, ctx);
     };

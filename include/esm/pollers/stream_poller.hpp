@@ -244,7 +244,8 @@ public:
   [[nodiscard]] std::size_t batch_size() const noexcept { return engine_.settings().limits.max_records; }
 
   /// The checkpoint of a shard: the position of the first record not yet processed (every
-  /// record before it was processed, discarded or expired).
+  /// record before it was processed, discarded or expired); 0 for a shard the mapping has not
+  /// discovered yet (nothing of it consumed).
   [[nodiscard]] std::uint64_t checkpoint(std::uint32_t shard_ordinal) const noexcept {
     return engine_.checkpoint(shard_ordinal);
   }
@@ -273,8 +274,8 @@ public:
     c.uuid = std::string{engine_.identity().uuid()};
     c.event_source_mapping_arn = engine_.identity().arn();
     c.kind = Stream::kind;
-    c.event_source_arn = stream_.arn();
-    c.function_name = engine_.target().name();
+    c.event_source_arn = engine_.source_arn();
+    c.function_name = engine_.function_name();
     c.state = state();
     c.state_transition_reason = std::string{life_.reason()};
     c.last_processing_result = std::string{last_processing_result()};
@@ -534,6 +535,9 @@ private:
       e.read_range(ordinal, end, self.filter_, self.parallelization_);
     };
     k.call = &call_handler;
+    k.lost = [](void* p, std::string_view reason) noexcept {
+      static_cast<stream_poller*>(p)->life_.lose("esm: " + std::string{reason});
+    };
     return k;
   }
 

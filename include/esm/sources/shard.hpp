@@ -80,7 +80,7 @@ public:
     if (bytes_per_second > 0) {
       pay = duration{static_cast<duration::rep>(static_cast<std::uint64_t>(bytes) * 1'000'000'000ULL / bytes_per_second)};
     }
-    next_read_ = now + std::max(min_interval, pay);
+    next_read_ = saturating_add(now, std::max(min_interval, pay));
   }
   /// Index of the shard in its stream (0, 1, ...), in creation order.
   [[nodiscard]] std::uint32_t ordinal() const noexcept { return ordinal_; }
@@ -194,6 +194,8 @@ public:
   virtual void on_records(std::uint32_t shard_ordinal) = 0;
   /// The shard with this ordinal was closed (split or merged); its children exist already.
   virtual void on_shard_closed(std::uint32_t shard_ordinal) = 0;
+  /// The stream is being destroyed: the listener must not use it again (nor unregister).
+  virtual void on_source_destroyed() noexcept {}
 
 protected:
   stream_listener() = default;

@@ -108,7 +108,8 @@ struct sqs_fifo_queue_config {
   /// [0s, 20s]. Default 0.
   duration receive_wait = duration::zero();
   /// `ContentBasedDeduplication`: a send without a deduplication id uses the SHA-256 of the
-  /// body. Default false.
+  /// body (its bytes as `esm::sqs_body_bytes` defines them; a body type with none refuses
+  /// `true` at the queue's construction). Default false.
   bool content_based_deduplication = false;
 
   /// Throws `config_error` naming the setting, its range and the value when one is outside

@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 #include <esm/core/error.hpp>
@@ -76,6 +77,52 @@ struct receipt_handle {
   }
   friend bool operator==(const receipt_handle&, const receipt_handle&) = default;
 };
+
+/// How content-based deduplication (FIFO queues) reads a message body: AWS hashes the body with
+/// SHA-256. Built in, with no specialization: bodies that are text or bytes (convertible to
+/// `std::string_view`, or a `data()`/`size()` container of 1-byte elements such as
+/// `std::vector<std::byte>`) and bodies whose bytes are their value
+/// (`std::has_unique_object_representations_v`: integers, padding-free structs of them).
+/// Specialize it for any other body, writing the bytes that make two bodies "the same message":
+/// ```cpp
+/// template <> struct esm::sqs_body_bytes<order> {
+///   static void write(const order& o, std::string& out) { out = o.id + '/' + std::to_string(o.qty); }
+/// };
+/// ```
+/// A FIFO queue of a body with neither works whenever each send gives a deduplication id; asking
+/// it for content-based deduplication is a `config_error` at construction.
+template <class Body>
+struct sqs_body_bytes;
+
+/// True when content-based deduplication can hash a `Body` (see `sqs_body_bytes`).
+template <class Body>
+concept sqs_hashable_body = requires(const Body& b, std::string& out) {
+  sqs_body_bytes<Body>::write(b, out);
+}
+|| std::is_convertible_v<const Body&, std::string_view> || requires(const Body& b) {
+  b.data();
+  b.size();
+  requires sizeof(*b.data()) == 1;
+}
+|| (std::is_trivially_copyable_v<Body> && std::has_unique_object_representations_v<Body>);
+
+namespace detail {
+/// The bytes content-based deduplication hashes (`scratch` holds them when they are written).
+template <sqs_hashable_body Body>
+std::string_view sqs_content_bytes(const Body& b, std::string& scratch) {
+  if constexpr (requires { sqs_body_bytes<Body>::write(b, scratch); }) {
+    scratch.clear();
+    sqs_body_bytes<Body>::write(b, scratch);
+    return scratch;
+  } else if constexpr (std::is_convertible_v<const Body&, std::string_view>) {
+    return std::string_view{b};
+  } else if constexpr (requires { b.data(); }) {
+    return std::string_view{reinterpret_cast<const char*>(b.data()), b.size()};
+  } else {
+    return std::string_view{reinterpret_cast<const char*>(&b), sizeof(Body)};
+  }
+}
+} // namespace detail
 
 /// An SQS message as a queue stores it and a handler receives it (the `Records[]` entry of §4.3).
 /// `Body` is the user's body type: default-constructible and movable; its size is counted with
@@ -241,6 +288,8 @@ class queue_listener {
 public:
   /// Called after messages may have become receivable.
   virtual void on_messages_available() = 0;
+  /// The queue is being destroyed: the listener must not use it again (nor unregister).
+  virtual void on_source_destroyed() noexcept {}
 
 protected:
   ~queue_listener() = default;

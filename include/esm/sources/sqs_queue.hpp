@@ -95,6 +95,14 @@ public:
       : sim_(sim), cfg_(std::move(cfg)), component_(std::string{delivery_type::component_prefix} + cfg_.name),
         rng_(sim_.rng(component_)) {
     cfg_.validate();
+    if constexpr (Fifo && !sqs_hashable_body<Body>) {
+      if (cfg_.content_based_deduplication) {
+        throw config_error("content_based_deduplication",
+                           "false for a body that is not text or bytes (give each send a deduplication_id, or "
+                           "specialize esm::sqs_body_bytes for the body type)",
+                           "true", where());
+      }
+    }
     // The queue's tag (in receipt handles) and the salt of its message ids, from the seed.
     random_stream salt = sim_.rng(component_ + "/ids");
     tag_ = static_cast<std::uint32_t>(salt());
@@ -107,7 +115,12 @@ public:
       : basic_sqs_queue(sim, config_type{.name = std::string{std::string_view{name}}}) {}
   basic_sqs_queue(const basic_sqs_queue&) = delete;
   basic_sqs_queue& operator=(const basic_sqs_queue&) = delete;
+  /// Tells the listeners (pollers: they stop, their mappings become `Disabled`), then cancels
+  /// the queue's timers.
   ~basic_sqs_queue() {
+    const auto listeners = std::move(listeners_);
+    listeners_.clear();
+    for (queue_listener* l : listeners) l->on_source_destroyed();
     clock_.disarm(sim_);
     waiters_.cancel_all(sim_);
   }
@@ -199,7 +212,7 @@ public:
     trace_message("send", s);
     if (delay > duration::zero()) {
       set_state(i, slot_state::delayed);
-      expire_at(i, sim_.now() + delay);
+      expire_at(i, saturating_add(sim_.now(), delay));
     } else {
       make_visible(i);
       notify();
@@ -313,7 +326,7 @@ public:
     release_due(sim_.now()); // a message whose timeout ran out at this instant is no longer in flight
     slot* s = current_mut(r);
     if (s == nullptr || s->state != slot_state::in_flight) return false;
-    expire_at(r.slot, sim_.now() + timeout);
+    expire_at(r.slot, saturating_add(sim_.now(), timeout));
     trace_message("change_visibility", *s, {{"timeout", timeout}});
     if (timeout == duration::zero()) release_due(sim_.now());
     return true;
@@ -446,7 +459,7 @@ private:
     ++m.receive_count;
     if (!m.first_received) m.first_received = now;
     m.receipt = receipt_handle{tag_, i, s.generation, static_cast<std::uint32_t>(m.receive_count)};
-    expire_at(i, now + vis);
+    expire_at(i, saturating_add(now, vis));
     ++metrics_.received;
     out.push_back(m.receipt);
     trace_message("receive", s, {{"receive_count", m.receive_count}});

@@ -32,6 +32,8 @@ public:
 
   [[nodiscard]] esm_state state() const noexcept { return state_; }
   [[nodiscard]] std::string_view reason() const noexcept { return reason_; }
+  /// True once the mapping's function or event source was destroyed (`lose`).
+  [[nodiscard]] bool lost() const noexcept { return lost_; }
   [[nodiscard]] bool in_transition() const noexcept {
     return state_ == esm_state::creating || state_ == esm_state::enabling || state_ == esm_state::disabling ||
            state_ == esm_state::updating || state_ == esm_state::deleting;
@@ -41,6 +43,10 @@ public:
   /// (`update`, `enable`, `disable`) during a transition.
   void check_change(std::string_view operation, std::string_view arn) const {
     check_exists(operation, arn);
+    if (lost_) {
+      throw usage_error("cannot " + std::string{operation} + " the event source mapping " + std::string{arn} + ": " +
+                        reason_);
+    }
     if (in_transition()) {
       throw resource_in_use_error("ResourceInUseException: cannot " + std::string{operation} +
                                   " the event source mapping " + std::string{arn} + " while it is " +
@@ -117,6 +123,17 @@ public:
     begin(esm_state::deleting, delay, [] { return esm_state::deleted; });
   }
 
+  /// The mapping's function or event source was destroyed (`what` says which): a transition in
+  /// progress ends without running, the mapping is `Disabled` for good (`Deleting`: deleted) with
+  /// `what` as its reason, and `update`, `enable` and `disable` throw `usage_error` from now on.
+  void lose(std::string what) noexcept {
+    sim_->cancel(timer_);
+    done_ = nullptr;
+    lost_ = true;
+    reason_ = std::move(what);
+    enter(state_ == esm_state::deleting ? esm_state::deleted : esm_state::disabled);
+  }
+
 private:
   void finish() {
     auto done = std::move(done_);
@@ -127,13 +144,14 @@ private:
     state_ = s;
     auto& tr = sim_->trace();
     if (!tr.active()) return;
-    const trace_field fields[] = {{"state", to_string(s)}, {"reason", reason_}};
+    const trace_field fields[] = {{"state", to_string(s)}, {"reason", std::string_view{reason_}}};
     tr.emit(sim_->now(), component_, "state", [&] { return std::span<const trace_field>{fields}; });
   }
 
   simulation* sim_;
   std::string component_;
-  std::string_view reason_;
+  std::string reason_;
+  bool lost_ = false;
   esm_state state_ = esm_state::creating;
   std::function<esm_state()> done_;
   timer_id timer_{};

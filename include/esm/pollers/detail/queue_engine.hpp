@@ -67,6 +67,8 @@ struct queue_hooks {
   /// Removes (and deletes from the queue) the received messages the filter drops; null: no filter.
   std::size_t (*filter)(void*, Queue&, std::vector<receipt_handle>&) = nullptr;
   batch_response (*call)(void*, batch_type&, invocation_context&) = nullptr;
+  /// The function or the queue was destroyed (the reason says which): the engine stopped.
+  void (*lost)(void*, std::string_view reason) noexcept = nullptr;
 };
 
 /// The settings of a queue engine that `update()` can change.
@@ -80,7 +82,7 @@ struct queue_settings {
 };
 
 template <class Queue>
-class queue_engine final : private queue_listener {
+class queue_engine final : private queue_listener, private function_listener {
 public:
   using message_type = typename Queue::message_type;
   using batch_type = queue_batch<message_type>;
@@ -89,12 +91,14 @@ public:
                const queue_options& options)
       : queue_(queue), fn_(&fn), sim_(queue.sim()), hooks_(hooks), settings_(settings), sizes_(queue),
         identity_(mapping_identity::next(queue.sim(), queue.arn())), component_("esm/" + options.name),
-        start_enabled_(options.enabled), life_(lifeline<queue_engine>::make(this)) {
+        start_enabled_(options.enabled), source_arn_(queue.arn()), function_name_(fn.name()),
+        life_(lifeline<queue_engine>::make(this)) {
     target_ = std::max(1, settings_.initial_concurrency);
     metrics_.target_concurrency = target_;
     metrics_.max_target_concurrency = target_;
     last_tick_ = sim_.now();
     queue_.add_listener(this);
+    fn_->add_listener(this);
   }
   queue_engine(const queue_engine&) = delete;
   queue_engine& operator=(const queue_engine&) = delete;
@@ -102,11 +106,9 @@ public:
   /// Stops listening and cancels timers; invocations in flight complete without effect (their
   /// messages return after the visibility timeout).
   ~queue_engine() {
-    life_->sever();
-    queue_.remove_listener(this);
-    for (auto& w : workers_) sim_.cancel(w.timer);
-    sim_.cancel(tick_timer_);
-    sim_.cancel(wake_timer_);
+    stop();
+    if (source_alive_) queue_.remove_listener(this);
+    if (fn_ != nullptr) fn_->remove_listener(this);
   }
 
   /// Starts polling if created enabled: when the mapping's `Creating` ends. Before, it reads nothing.
@@ -122,13 +124,20 @@ public:
   [[nodiscard]] std::string_view last_processing_result() const noexcept { return last_result_; }
   [[nodiscard]] const queue_settings& settings() const noexcept { return settings_; }
   [[nodiscard]] int target_concurrency() const noexcept { return target_; }
+  /// The function invoked; only while `lost()` is empty.
   [[nodiscard]] function& target() const noexcept { return *fn_; }
+  /// `FunctionName` (kept when the function is destroyed).
+  [[nodiscard]] const std::string& function_name() const noexcept { return function_name_; }
+  /// `EventSourceArn` (kept when the queue is destroyed).
+  [[nodiscard]] const std::string& source_arn() const noexcept { return source_arn_; }
+  /// Why the engine stopped for good (its function or queue was destroyed); empty while not.
+  [[nodiscard]] std::string_view lost() const noexcept { return lost_; }
   [[nodiscard]] duration receive_visibility_timeout() const noexcept {
     return settings_.visibility_override.value_or(queue_.config().visibility_timeout);
   }
 
   void enable() {
-    if (enabled_) return;
+    if (enabled_ || !lost_.empty()) return;
     enabled_ = true;
     last_tick_ = sim_.now();
     for (std::uint32_t i = 0; i < workers_.size(); ++i) {
@@ -158,13 +167,48 @@ public:
   /// New settings for the batches gathered from now on; a lower cap lowers the target at once.
   void apply(const queue_settings& s, function* fn) {
     settings_ = s;
-    if (fn != nullptr) fn_ = fn;
+    if (fn != nullptr && fn != fn_ && fn_ != nullptr) {
+      fn->add_listener(this);
+      fn_->remove_listener(this);
+      fn_ = fn;
+      function_name_ = fn->name();
+    }
     const int t = clamp_target(target_);
     set_target(t);
     if (enabled_) schedule_wake();
   }
 
 private:
+  // Cancels every timer; completions still in flight find no engine (the lifeline is cut), and
+  // their messages return when the visibility timeout ends.
+  void stop() noexcept {
+    enabled_ = false;
+    if (life_ != nullptr) std::exchange(life_, nullptr)->sever();
+    for (auto& w : workers_) sim_.cancel(w.timer);
+    sim_.cancel(tick_timer_);
+    tick_set_ = false;
+    sim_.cancel(wake_timer_);
+    wake_set_ = false;
+  }
+  // The function or the queue is being destroyed: stop for good and tell the facade.
+  void lose(std::string reason) noexcept {
+    stop();
+    lost_ = std::move(reason);
+    if (auto& tr = sim_.trace(); tr.active()) {
+      const trace_field fields[] = {{"reason", std::string_view{lost_}}};
+      tr.emit(sim_.now(), component_, "detached", [&] { return std::span<const trace_field>{fields}; });
+    }
+    if (hooks_.lost != nullptr) hooks_.lost(hooks_.self, lost_);
+  }
+  void on_source_destroyed() noexcept override {
+    source_alive_ = false;
+    lose("its event source " + source_arn_ + " was destroyed");
+  }
+  void on_function_destroyed() noexcept override {
+    fn_ = nullptr;
+    lose("its function '" + function_name_ + "' was destroyed");
+  }
+
   enum class phase : std::uint8_t { retired, idle, gathering, invoking, backoff };
   struct worker {
     phase ph = phase::retired;
@@ -274,7 +318,7 @@ private:
   void schedule_tick() {
     if (tick_set_) return;
     tick_set_ = true;
-    tick_timer_ = sim_.schedule_at(last_tick_ + settings_.interval, [this] {
+    tick_timer_ = sim_.schedule_at(saturating_add(last_tick_, settings_.interval), [this] {
       tick_set_ = false;
       tick();
     });
@@ -472,7 +516,7 @@ private:
       metrics_.failed_invoke_event_count += n;
       // Lambda retries a throttled batch until its visibility timeout passes, then drops it: the
       // messages return to the queue (spec §3.4, §3.7).
-      const time_point deadline = w.first_receive + receive_visibility_timeout();
+      const time_point deadline = saturating_add(w.first_receive, receive_visibility_timeout());
       const std::optional<duration> backoff =
           enabled_ ? hooks_.on_throttle(hooks_.self, throttle_event{w.throttle_retries + 1, sim_.now(), deadline})
                    : std::nullopt;
@@ -601,6 +645,10 @@ private:
   std::string component_;
   bool enabled_ = false;       // polling (false until start())
   bool start_enabled_ = true;  // `Enabled` at creation
+  bool source_alive_ = true;   // false once the queue told of its destruction
+  std::string source_arn_;     // the queue's, kept for configuration()
+  std::string function_name_;  // the function's, kept for configuration()
+  std::string lost_;           // why the engine stopped for good; empty while it works
   std::deque<worker> workers_; // deque: stable while a completion starts another worker
   std::vector<std::uint32_t> retired_;
   std::deque<waiting_entry> waiting_;           // idle workers, long-polling
@@ -621,7 +669,7 @@ private:
   std::vector<unsigned char> failed_flags_;
   esm_metrics metrics_;
   std::string_view last_result_ = "No records processed";
-  lifeline<queue_engine>* life_;
+  lifeline<queue_engine>* life_; // null once cut (stop())
 };
 
 } // namespace esm::detail

@@ -12,6 +12,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <exception>
 #include <optional>
 #include <span>
 #include <string>
@@ -77,6 +78,8 @@ struct stream_hooks {
   /// lanes, inlined): calls `stream_engine::read_range`.
   void (*read)(void*, stream_engine<Stream>&, std::uint32_t ordinal, std::uint64_t end) = nullptr;
   batch_response (*call)(void*, batch_type&, invocation_context&, const window_io&) = nullptr;
+  /// The function or the stream was destroyed (the reason says which): the engine stopped.
+  void (*lost)(void*, std::string_view reason) noexcept = nullptr;
 };
 
 /// The settings of a stream engine that `update()` can change.
@@ -89,7 +92,7 @@ struct stream_settings {
 };
 
 template <class Stream>
-class stream_engine final : private stream_listener {
+class stream_engine final : private stream_listener, private function_listener {
 public:
   using record_type = typename Stream::record_type;
   using batch_type = stream_batch<record_type>;
@@ -99,23 +102,24 @@ public:
       : stream_(stream), fn_(&fn), sim_(stream.sim()), hooks_(hooks), settings_(settings), sizes_(stream),
         start_(options.start.value_or(starting_position::trim_horizon())),
         identity_(mapping_identity::next(stream.sim(), stream.arn())), component_("esm/" + options.name),
-        start_enabled_(options.enabled), life_(lifeline<stream_engine>::make(this)) {
+        start_enabled_(options.enabled), source_arn_(stream.arn()), function_name_(fn.name()),
+        life_(lifeline<stream_engine>::make(this)) {
     lane_buffer_cap_ = std::max<std::size_t>(10'000, 2 * settings_.limits.max_records);
     reader_ = stream_.register_reader();
     stream_.add_listener(this);
+    fn_->add_listener(this);
   }
   stream_engine(const stream_engine&) = delete;
   stream_engine& operator=(const stream_engine&) = delete;
 
   /// Stops listening, cancels timers; invocations in flight complete without effect.
   ~stream_engine() {
-    life_->sever();
-    stream_.remove_listener(this);
-    stream_.unregister_reader(reader_);
-    for (auto& s : shards_) {
-      sim_.cancel(s.poll_timer);
-      for (auto& l : s.lanes) sim_.cancel(l.timer);
+    stop();
+    if (source_alive_) {
+      stream_.remove_listener(this);
+      stream_.unregister_reader(reader_);
     }
+    if (fn_ != nullptr) fn_->remove_listener(this);
   }
 
   /// Discovers the shards and starts polling if created enabled: when the mapping's `Creating`
@@ -136,13 +140,21 @@ public:
   [[nodiscard]] std::string_view last_processing_result() const noexcept { return last_result_; }
   [[nodiscard]] const stream_settings& settings() const noexcept { return settings_; }
   [[nodiscard]] const starting_position& start_position() const noexcept { return start_; }
+  /// The function invoked; only while `lost()` is empty.
   [[nodiscard]] function& target() const noexcept { return *fn_; }
+  /// `FunctionName` (kept when the function is destroyed).
+  [[nodiscard]] const std::string& function_name() const noexcept { return function_name_; }
+  /// `EventSourceArn` (kept when the stream is destroyed).
+  [[nodiscard]] const std::string& source_arn() const noexcept { return source_arn_; }
+  /// Why the engine stopped for good (its function or stream was destroyed); empty while not.
+  [[nodiscard]] std::string_view lost() const noexcept { return lost_; }
+  /// The shard's checkpoint; 0 (nothing consumed) for a shard the engine has not discovered yet.
   [[nodiscard]] std::uint64_t checkpoint(std::uint32_t shard_ordinal) const noexcept {
-    return shard_checkpoint(shards_[shard_ordinal]);
+    return shard_ordinal < shards_.size() ? shard_checkpoint(shards_[shard_ordinal]) : 0;
   }
 
   void enable() {
-    if (enabled_) return;
+    if (enabled_ || !lost_.empty()) return;
     enabled_ = true;
     for (std::uint32_t i = 0; i < shards_.size(); ++i) pump(i);
   }
@@ -164,7 +176,12 @@ public:
   void apply(const stream_settings& s, function* fn) {
     const bool reshape = s.lanes != settings_.lanes || s.window_size != settings_.window_size;
     settings_ = s;
-    if (fn != nullptr) fn_ = fn;
+    if (fn != nullptr && fn != fn_ && fn_ != nullptr) {
+      fn->add_listener(this);
+      fn_->remove_listener(this);
+      fn_ = fn;
+      function_name_ = fn->name();
+    }
     lane_buffer_cap_ = std::max<std::size_t>(10'000, 2 * settings_.limits.max_records);
     if (reshape) ++shape_;
     for (std::uint32_t i = 0; i < shards_.size(); ++i) pump(i);
@@ -191,7 +208,17 @@ public:
       if constexpr (Filter::active) {
         // FilterCriteria (§5): a record no filter keeps is consumed here; the checkpoint moves
         // past it once the records before it are done.
-        if (!filter.keeps(rec, sh.id())) {
+        bool keep = true;
+        try {
+          keep = filter.keeps(rec, sh.id());
+        } catch (...) {
+          // A predicate that throws: the record is not consumed (the next poll reads it again)
+          // and the error reaches the caller of the run once this event is done.
+          sim_.raise_after_event(std::current_exception());
+          read_failed_ = true;
+          break;
+        }
+        if (!keep) {
           ++metrics_.filtered_out_event_count;
           ++filtered;
           ++s.read_pos;
@@ -311,15 +338,48 @@ private:
     }
   }
 
+  // --- lifetimes ----------------------------------------------------------------------------------
+  // Cancels every timer; completions still in flight find no engine (the lifeline is cut).
+  void stop() noexcept {
+    enabled_ = false;
+    if (life_ != nullptr) std::exchange(life_, nullptr)->sever();
+    for (auto& s : shards_) {
+      sim_.cancel(s.poll_timer);
+      s.poll_scheduled = false;
+      for (auto& l : s.lanes) sim_.cancel(l.timer);
+    }
+  }
+  // The function or the stream is being destroyed: stop for good and tell the facade.
+  void lose(std::string reason) noexcept {
+    stop();
+    lost_ = std::move(reason);
+    if (auto& tr = sim_.trace(); tr.active()) {
+      const trace_field fields[] = {{"reason", std::string_view{lost_}}};
+      tr.emit(sim_.now(), component_, "detached", [&] { return std::span<const trace_field>{fields}; });
+    }
+    if (hooks_.lost != nullptr) hooks_.lost(hooks_.self, lost_);
+  }
+  void on_source_destroyed() noexcept override {
+    source_alive_ = false;
+    lose("its event source " + source_arn_ + " was destroyed");
+  }
+  void on_function_destroyed() noexcept override {
+    fn_ = nullptr;
+    lose("its function '" + function_name_ + "' was destroyed");
+  }
+
   // --- stream notifications -------------------------------------------------------------------
   void on_records(std::uint32_t ordinal) override {
     if (ordinal >= shards_.size()) return;
     shard_state& s = shards_[ordinal];
     if (s.poll_scheduled || s.in_flight > 0 || !enabled_ || s.status != shard_status::active) return;
     // The next of the shard's regular polls (every poll_interval since the last one) sees it.
-    const duration since = sim_.now() - s.last_poll;
-    const auto ticks = (since.count() + Stream::poll_interval.count() - 1) / Stream::poll_interval.count();
-    const time_point at = s.last_poll + Stream::poll_interval * ticks;
+    const std::int64_t since = (sim_.now() - s.last_poll).count();
+    const std::int64_t interval = Stream::poll_interval.count();
+    const std::int64_t ticks = since / interval + (since % interval != 0 ? 1 : 0);
+    const time_point at = ticks > time_point::max().time_since_epoch().count() / interval
+                              ? time_point::max()
+                              : saturating_add(s.last_poll, duration{interval * ticks});
     s.poll_scheduled = true;
     s.poll_timer = sim_.schedule_at(at, [this, ordinal] {
       shards_[ordinal].poll_scheduled = false;
@@ -376,6 +436,17 @@ private:
     metrics_.polled_event_count += n;
     if (n > 0 || sim_.trace().active()) trace("poll", s.ordinal, {{"records", n}, {"filtered", read_filtered_}});
     if (read_filtered_ > 0) stream_.checkpoint(reader_, s.ordinal, shard_checkpoint(s));
+    if (read_failed_) { // a filter predicate threw: the shard is polled again as usual
+      read_failed_ = false;
+      if (!s.poll_scheduled) {
+        const std::uint32_t ordinal = s.ordinal;
+        s.poll_scheduled = true;
+        s.poll_timer = sim_.schedule_at(saturating_add(sim_.now(), Stream::poll_interval), [this, ordinal] {
+          shards_[ordinal].poll_scheduled = false;
+          pump(ordinal);
+        });
+      }
+    }
   }
 
   // Drops positions that retention removed while they waited in a lane.
@@ -530,7 +601,7 @@ private:
     if (next_in_active) return true;
     if (l.win.active) {
       // No record of the active window is pending: its final invoke, once it has ended.
-      const time_point end = l.win.start + s.window_size;
+      const time_point end = saturating_add(l.win.start, s.window_size);
       if (l.pending.empty() && sim_.now() < end && !shard_drained(s, sh)) {
         if (l.timer_kind != lane_timer::window_end) {
           if (l.timer_kind == lane_timer::window) sim_.cancel(l.timer);
@@ -549,7 +620,7 @@ private:
   // shard is drained) and no record of the window remains unsent or unread.
   bool window_complete(const shard_state& s, const stream_shard<record_type>& sh, const lane_state& l,
                        std::size_t n) const {
-    const time_point end = l.win.start + s.window_size;
+    const time_point end = saturating_add(l.win.start, s.window_size);
     if (sim_.now() < end && !shard_drained(s, sh)) return false;
     if (n < l.pending.size() && window_of(s, sh.at(l.pending[n]).arrival) == l.win.start) return false;
     return s.read_pos >= sh.end_position() || sh.at(s.read_pos).arrival >= end;
@@ -650,7 +721,7 @@ private:
     // A policy that gives up: the stream keeps the records; the next poll sends them again.
     const duration wait = d ? std::max(*d, duration::zero()) : Stream::poll_interval;
     trace("throttled", ordinal, {{"lane", li}, {"records", l.current}, {"retry_in", wait}});
-    set_lane_timer(ordinal, li, lane_timer::backoff, sim_.now() + wait);
+    set_lane_timer(ordinal, li, lane_timer::backoff, saturating_add(sim_.now(), wait));
   }
 
   // The index in the current batch of the lowest reported failure; 0 (whole batch) when an
@@ -731,7 +802,7 @@ private:
       ++metrics_.retries;
       const duration delay = std::max(d.delay(), duration::zero());
       trace("retry", ordinal, {{"lane", li}, {"records", l.current}, {"retry", l.retries}, {"delay", delay}});
-      if (delay > duration::zero()) set_lane_timer(ordinal, li, lane_timer::backoff, now + delay);
+      if (delay > duration::zero()) set_lane_timer(ordinal, li, lane_timer::backoff, saturating_add(now, delay));
       return;
     }
     case retry_decision::action::discard:
@@ -801,7 +872,7 @@ private:
   }
 
   Stream& stream_;
-  function* fn_;
+  function* fn_; // null once the function was destroyed
   simulation& sim_;
   stream_hooks<Stream> hooks_;
   stream_settings settings_;
@@ -812,6 +883,10 @@ private:
   bool enabled_ = false;      // polling (false until start())
   bool start_enabled_ = true; // `Enabled` at creation
   bool started_ = false;      // start() ran: Creating is over
+  bool source_alive_ = true;  // false once the stream told of its destruction
+  std::string source_arn_;    // the stream's, kept for configuration()
+  std::string function_name_; // the function's, kept for configuration()
+  std::string lost_;          // why the engine stopped for good; empty while it works
   std::uint32_t shape_ = 0; // bumped when the lane count or window length changes
   std::size_t lane_buffer_cap_ = 10'000;
   time_point created_{};
@@ -821,7 +896,8 @@ private:
   std::string_view last_result_ = "No records processed";
   std::size_t read_bytes_ = 0;    // of the last read_range
   std::size_t read_filtered_ = 0; // of the last read_range
-  lifeline<stream_engine>* life_;
+  bool read_failed_ = false;      // the last read_range stopped at a filter predicate's exception
+  lifeline<stream_engine>* life_; // null once cut (stop())
 };
 
 } // namespace esm::detail

@@ -39,7 +39,7 @@ struct window_state {
   }
   /// What the handler sees for a window of `size` on `shard_id`.
   [[nodiscard]] window_context context(duration size, std::string_view shard_id) const {
-    return {start, start + size, state, final, early, shard_id};
+    return {start, saturating_add(start, size), state, final, early, shard_id};
   }
   /// Takes the state a successful invoke returned; false when it returned none (a failure).
   /// Over `max_bytes`, the window ends early: the next invoke starts with fresh state.

@@ -70,7 +70,12 @@ public:
 
 protected:
   explicit basic_stream(simulation& sim) : sim_(sim) {}
-  ~basic_stream() = default;
+  /// Tells the listeners (pollers: they stop, their mappings become `Disabled`).
+  ~basic_stream() {
+    const auto listeners = std::move(listeners_);
+    listeners_.clear();
+    for (stream_listener* l : listeners) l->on_source_destroyed();
+  }
 
   /// The next sequence number (from 1, increasing across the stream's shards).
   [[nodiscard]] std::uint64_t next_sequence() noexcept { return ++last_sequence_; }

@@ -37,7 +37,7 @@ public:
   /// Remembers `id`, sent at `now`, until `now + interval`.
   void remember(std::string id, entry e, time_point now) {
     entries_.emplace(id, e);
-    expiry_.push_back({now + interval, std::move(id)});
+    expiry_.push_back({saturating_add(now, interval), std::move(id)});
   }
   /// Ids remembered (some possibly past the window until the next `find`).
   [[nodiscard]] std::size_t size() const noexcept { return entries_.size(); }

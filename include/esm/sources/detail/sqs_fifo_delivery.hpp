@@ -103,7 +103,13 @@ public:
       }
       dedup = *opts.deduplication_id;
     } else if (q.cfg_.content_based_deduplication) {
-      dedup = to_hex(sha256(body_bytes(body)));
+      if constexpr (sqs_hashable_body<Body>) {
+        std::string scratch;
+        dedup = to_hex(sha256(sqs_content_bytes(body, scratch)));
+      } else {
+        throw usage_error(q.where() +
+                          ": content-based deduplication of a body that is not bytes"); // refused at construction
+      }
     } else {
       throw input_error(q.where() + ": a FIFO send needs a deduplication id when content-based deduplication is off");
     }
@@ -195,24 +201,6 @@ public:
   }
 
 private:
-  // The bytes content-based deduplication hashes.
-  template <class Body>
-  static std::string_view body_bytes(const Body& b) {
-    if constexpr (std::is_convertible_v<const Body&, std::string_view>) {
-      return std::string_view{b};
-    } else if constexpr (requires {
-                           b.data();
-                           b.size();
-                           requires sizeof(*b.data()) == 1;
-                         }) {
-      return std::string_view{reinterpret_cast<const char*>(b.data()), b.size()};
-    } else {
-      static_assert(std::is_trivially_copyable_v<Body>,
-                    "content-based deduplication hashes the body's bytes: use a byte container or a trivially "
-                    "copyable body, or give deduplication ids");
-      return std::string_view{reinterpret_cast<const char*>(&b), sizeof(Body)};
-    }
-  }
   // Drops the order ring's dead entries when they outnumber the live ones.
   template <class Q>
   void maybe_compact(Q& q) {
