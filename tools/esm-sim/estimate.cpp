@@ -40,6 +40,7 @@ double bytes_per_record(source_type t) {
   return 480;
 }
 constexpr double bytes_per_invocation = 24;      // its IteratorAge (8 bytes, a doubling vector) and the percentile copy
+constexpr double bytes_per_deduplication_id = 200; // FIFO: a message's deduplication id, kept 5 minutes
 constexpr double bytes_per_shard = 1024;         // a shard or lane, its state and its timers
 constexpr double bytes_per_key = 64;             // a producer's key string and its tables
 constexpr double bytes_per_sample = 512;         // a timeline row, its CSV line, its chart points
@@ -174,7 +175,7 @@ resource_estimate estimate_resources(const scenario& s) {
                                : "the queue's backlog";
   constexpr int steps = 4000;
   const double dt = run / steps;
-  double backlog = 0, prev = 0, prev_at_rates = 0, consumed = 0;
+  double backlog = 0, prev = 0, prev_at_rates = 0, consumed = 0, dedup_peak = 0;
   for (int k = 1; k <= steps; ++k) {
     const double t = dt * k;
     const double now = written(t);
@@ -197,6 +198,9 @@ resource_estimate estimate_resources(const scenario& s) {
       if (!stream) held = std::min(held, now - (t > retention ? written(t - retention) : 0.0));
     }
     e.peak_held = std::max(e.peak_held, held);
+    if (src.type == source_type::sqs_fifo) { // deduplication ids sent in the last 5 minutes
+      dedup_peak = std::max(dedup_peak, now - (t > 300 ? written(t - 300) : 0.0));
+    }
   }
 
   // Invocations: one per batch consumed, at least one per lane per invocation time while
@@ -217,7 +221,7 @@ resource_estimate estimate_resources(const scenario& s) {
   e.events = producer_events + 2 * e.invocations + samples + (stream ? most_shards : 0);
   e.bytes = bytes_base + e.peak_held * bytes_per_record(src.type) + e.invocations * bytes_per_invocation +
             most_shards * bytes_per_shard * (stream ? s.mapping.parallelization.factor : 1) + keys * bytes_per_key +
-            samples * bytes_per_sample;
+            samples * bytes_per_sample + dedup_peak * bytes_per_deduplication_id;
   return e;
 }
 
