@@ -1,6 +1,7 @@
 // esm-sim: runs an event source mapping scenario file and reports what it did.
 //
 //   esm-sim SCENARIO.json [--out DIR] [--seed N] [--set key=value]... [--sweep key=v1,v2,...]
+//           [--jobs N] [--max-memory SIZE] [--estimate] [--quiet]
 //
 // See docs/esm-sim.md. (A tool, not the simulation core: it may read the wall clock, for the
 // progress bar and the timing it prints, and run sweep variants on threads.)
@@ -9,10 +10,14 @@
 #include <algorithm>
 #include <atomic>
 #include <cctype>
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <mutex>
+#include <new>
 #include <optional>
 #include <string>
 #include <thread>
@@ -22,6 +27,7 @@
 
 #include <esm/version.hpp>
 
+#include "estimate.hpp"
 #include "report.hpp"
 #include "run.hpp"
 #include "scenario.hpp"
@@ -35,9 +41,11 @@ using wall_clock = std::chrono::steady_clock;
 constexpr int exit_goal_failed = 1;
 constexpr int exit_usage = 2;
 constexpr int exit_io = 3;
+constexpr int exit_out_of_memory = 4;
 
 constexpr const char* usage_text =
     "usage: esm-sim SCENARIO.json [--out DIR] [--seed N] [--set key=value]... [--sweep key=v1,v2,...]\n"
+    "               [--jobs N] [--max-memory SIZE] [--estimate] [--quiet]\n"
     "\n"
     "Runs an AWS Lambda event source mapping scenario in virtual time and reports what it did.\n"
     "\n"
@@ -49,10 +57,16 @@ constexpr const char* usage_text =
     "  --sweep key=v1,v2,... runs one variant per value, in parallel on the machine's cores, and\n"
     "                        prints a comparison table (each variant also gets its own report)\n"
     "  --jobs N              sweep variants run at once (default: the number of cores)\n"
+    "  --max-memory SIZE     refuse a run whose estimated memory exceeds SIZE (512MiB, 8GiB, 2G);\n"
+    "                        default: the smallest of half the physical memory, 80% of the cgroup's\n"
+    "                        memory.max and half of RLIMIT_AS\n"
+    "  --estimate            print the run's estimated records, events and memory, and stop\n"
     "  --quiet               no summary on stdout (files and exit status only)\n"
     "  --help, --version\n"
     "\n"
-    "Exit status: 0 every goal met, 1 a goal missed, 2 bad arguments or scenario, 3 an output error.\n"
+    "Exit status: 0 every goal met, 1 a goal missed, 2 bad arguments or scenario (or a run that would\n"
+    "exceed --max-memory), 3 an output error (the --out directory is checked before the run),\n"
+    "4 out of memory during the run.\n"
     "Scenario format: docs/esm-sim.md; examples: examples/scenarios/.\n";
 
 struct options {
@@ -62,10 +76,17 @@ struct options {
   std::vector<std::string> sets;
   std::optional<std::string> sweep;
   unsigned jobs = 0;
+  std::optional<double> max_memory;
+  bool estimate_only = false;
   bool quiet = false;
 };
 
 struct usage_error : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+/// The run ran out of memory (exit 4); `what()` says when and what the estimate was.
+struct out_of_memory_error : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
@@ -113,6 +134,16 @@ options parse_args(int argc, char** argv) {
       } catch (const std::exception&) {
         throw usage_error("--jobs needs an integer in [1, 256], got \"" + v + "\"");
       }
+    } else if (flag_is(a, "--max-memory")) {
+      const auto v = value(i, "--max-memory");
+      o.max_memory = parse_size(v);
+      if (!o.max_memory) {
+        throw usage_error(
+            "--max-memory needs a size such as 512MiB, 8GiB or 2G (units B, K, M, G, T, powers of 1024), got \"" + v +
+            "\"");
+      }
+    } else if (a == "--estimate") {
+      o.estimate_only = true;
     } else if (a == "--quiet" || a == "-q") {
       o.quiet = true;
     } else if (a.starts_with("-") && a != "-") {
@@ -181,6 +212,74 @@ std::string safe_dir_name(std::string s) {
   return s;
 }
 
+memory_limit limit_of(const options& o) {
+  return o.max_memory ? memory_limit{*o.max_memory, "--max-memory"} : default_memory_limit();
+}
+
+std::string estimate_text(const resource_estimate& e) {
+  return fmt::format("{} records written, {} held at the peak ({}), {} invocations, {} events", count_text(e.records),
+                     count_text(e.peak_held), e.held_reason, count_text(e.invocations), count_text(e.events));
+}
+
+// Refuses (exit 2, before anything runs) a run whose estimate exceeds the limit. `what` names the
+// run ("the run", "the 4 variants run at once"); `e` is the largest (or only) variant's estimate.
+void check_fits(double bytes, const std::string& what, const resource_estimate& e, const memory_limit& limit,
+                const std::string& more_fixes = {}) {
+  if (bytes <= limit.bytes) return;
+  std::string fixes = "a shorter `duration`, a lower producer rate or fewer records per burst";
+  if (e.held_reason.ends_with("retention")) {
+    fixes += ", `\"retention\": \"until_consumed\"` in `source` (a modelling aid: records leave once processed)";
+  } else if (e.held_reason == "until consumed") {
+    fixes +=
+        ", a mapping that keeps up (more shards, a higher `parallelization_factor` or `batch_size`, a faster function)";
+  } else {
+    fixes += ", a mapping that keeps up (a higher `batch_size` or `maximum_concurrency`, a faster function), a shorter "
+             "`retention`";
+  }
+  fixes += more_fixes + ", or --max-memory SIZE when the machine has the memory";
+  throw scenario_error("", fmt::format("{} would need about {} of memory, over the limit of {} ({}); estimate: {}.\n"
+                                       "  To fit: {}.",
+                                       what, bytes_text(bytes), bytes_text(limit.bytes), limit.source, estimate_text(e),
+                                       fixes));
+}
+
+std::string out_of_memory_text(const scenario& s, double fraction, const resource_estimate& e,
+                               const memory_limit& limit) {
+  const auto at = esm::duration{static_cast<esm::duration::rep>(fraction * static_cast<double>(s.run_length.count()))};
+  return fmt::format(
+      "out of memory after {} of the run's {} of virtual time (the estimate was about {}, within the limit "
+      "of {} ({}); estimate: {}); the machine gave less than the estimate, or the scenario needs more than "
+      "the estimate says: a shorter `duration` or a lower rate needs less",
+      duration_text(at), duration_text(s.run_length), bytes_text(e.bytes), bytes_text(limit.bytes), limit.source,
+      estimate_text(e));
+}
+
+// Creates the report directory and writes (then removes) a file in it, so a run is not lost to a
+// directory that cannot be written (exit 3 before anything runs).
+void check_writable(const fs::path& dir) {
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) throw std::runtime_error("cannot create the report directory \"" + dir.string() + "\": " + ec.message());
+  const fs::path probe = dir / (".esm-sim-probe-" + std::to_string(getpid()));
+  std::FILE* f = std::fopen(probe.c_str(), "w");
+  if (f == nullptr || std::fputc('\n', f) == EOF) {
+    const int err = errno;
+    if (f != nullptr) std::fclose(f);
+    throw std::runtime_error("cannot write in the report directory \"" + dir.string() + "\": " + std::strerror(err));
+  }
+  const bool closed = std::fclose(f) == 0;
+  const int err = errno;
+  fs::remove(probe, ec);
+  if (!closed)
+    throw std::runtime_error("cannot write in the report directory \"" + dir.string() + "\": " + std::strerror(err));
+}
+
+void print_estimate(const std::string& label, const resource_estimate& e) {
+  std::printf("  %-28s %s records written, %s held at the peak (%s), %s invocations, %s events, about %s\n",
+              label.c_str(), count_text(e.records).c_str(), count_text(e.peak_held).c_str(), e.held_reason.c_str(),
+              count_text(e.invocations).c_str(), count_text(e.events).c_str(), bytes_text(e.bytes).c_str());
+}
+
 // Writes the timeline, the summary and the charts of one run into dir; returns the file names.
 std::vector<std::string> write_report(const fs::path& dir, const scenario& s, const run_result& r,
                                       const std::vector<verdict>& v) {
@@ -196,9 +295,30 @@ std::vector<std::string> write_report(const fs::path& dir, const scenario& s, co
 int run_one(const options& o, const fs::path& out) {
   const auto doc = load_with_overrides(o);
   const scenario s = parse_scenario(doc, o.scenario.parent_path());
+  const auto e = estimate_resources(s);
+  const auto limit = limit_of(o);
+  if (o.estimate_only) {
+    std::printf("%s: estimate for %s of virtual time\n", s.name.c_str(), duration_text(s.run_length).c_str());
+    print_estimate("the run", e);
+    std::printf("  memory limit %s (%s): %s\n", bytes_text(limit.bytes).c_str(), limit.source.c_str(),
+                e.bytes <= limit.bytes ? "fits" : "refused");
+    return e.bytes <= limit.bytes ? 0 : exit_usage;
+  }
+  check_fits(e.bytes, "the run", e, limit);
+  check_writable(out);
   progress_bar bar{1};
   const auto t0 = wall_clock::now();
-  const run_result r = run_scenario(s, [&bar](double f) { bar.update(0, f); });
+  double done = 0;
+  run_result r;
+  try {
+    r = run_scenario(s, [&bar, &done](double f) {
+      done = f;
+      bar.update(0, f);
+    });
+  } catch (const std::bad_alloc&) {
+    bar.finish();
+    throw out_of_memory_error(out_of_memory_text(s, done, e, limit));
+  }
   const double wall = std::chrono::duration<double>(wall_clock::now() - t0).count();
   bar.finish();
   const auto v = judge(s, r);
@@ -244,15 +364,48 @@ int run_sweep(const options& o, const fs::path& out) {
   }
   const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
   const unsigned jobs = std::min<unsigned>(o.jobs ? o.jobs : cores, static_cast<unsigned>(vs.size()));
+  // The variants that run at once must fit together: the `jobs` largest estimates.
+  std::vector<resource_estimate> es;
+  for (const auto& v : vs) es.push_back(estimate_resources(v.s));
+  std::vector<std::size_t> by_size(vs.size());
+  for (std::size_t i = 0; i < by_size.size(); ++i) by_size[i] = i;
+  std::sort(by_size.begin(), by_size.end(), [&es](std::size_t a, std::size_t b) { return es[a].bytes > es[b].bytes; });
+  double at_once = 0;
+  for (unsigned j = 0; j < jobs; ++j) at_once += es[by_size[j]].bytes;
+  const auto limit = limit_of(o);
+  if (o.estimate_only) {
+    std::printf("%s: estimate for %s of virtual time per variant\n", vs.front().s.name.c_str(),
+                duration_text(vs.front().s.run_length).c_str());
+    for (std::size_t i = 0; i < vs.size(); ++i) print_estimate(key + "=" + vs[i].value, es[i]);
+    std::printf("  memory limit %s (%s), %u variant%s at once, about %s: %s\n", bytes_text(limit.bytes).c_str(),
+                limit.source.c_str(), jobs, jobs == 1 ? "" : "s", bytes_text(at_once).c_str(),
+                at_once <= limit.bytes ? "fits" : "refused");
+    return at_once <= limit.bytes ? 0 : exit_usage;
+  }
+  const auto& largest = vs[by_size.front()];
+  check_fits(at_once,
+             jobs == 1
+                 ? "the variant " + key + "=" + largest.value
+                 : fmt::format("the {} variants run at once (--jobs {}; the largest, {}={}, alone needs about {})",
+                               jobs, jobs, key, largest.value, bytes_text(es[by_size.front()].bytes)),
+             es[by_size.front()], limit, jobs > 1 ? ", fewer variants at once (--jobs 1)" : "");
+  check_writable(out);
   progress_bar bar{vs.size()};
   std::atomic<std::size_t> next{0};
   std::vector<std::string> errors(vs.size());
+  std::vector<double> done(vs.size(), 0.0);
+  std::vector<char> out_of_memory(vs.size(), 0);
   const auto t0 = wall_clock::now();
   auto worker = [&]() {
     for (std::size_t i = next++; i < vs.size(); i = next++) {
       try {
-        vs[i].r = run_scenario(vs[i].s, [&bar, i](double f) { bar.update(i, f); });
+        vs[i].r = run_scenario(vs[i].s, [&bar, &done, i](double f) {
+          done[i] = f;
+          bar.update(i, f);
+        });
         vs[i].verdicts = judge(vs[i].s, vs[i].r);
+      } catch (const std::bad_alloc&) {
+        out_of_memory[i] = 1; // the variant's simulation is gone with the stack: the others go on
       } catch (const std::exception& e) {
         errors[i] = e.what();
       }
@@ -263,6 +416,13 @@ int run_sweep(const options& o, const fs::path& out) {
   for (auto& t : threads) t.join();
   const double wall = std::chrono::duration<double>(wall_clock::now() - t0).count();
   bar.finish();
+  for (std::size_t i = 0; i < vs.size(); ++i) {
+    if (out_of_memory[i] != 0) {
+      throw out_of_memory_error(key + "=" + vs[i].value + ": " + out_of_memory_text(vs[i].s, done[i], es[i], limit) +
+                                fmt::format(" ({} variant{} ran at once, about {} together)", jobs,
+                                            jobs == 1 ? "" : "s", bytes_text(at_once)));
+    }
+  }
   for (std::size_t i = 0; i < vs.size(); ++i) {
     if (!errors[i].empty()) throw scenario_error("", key + "=" + vs[i].value + ": " + errors[i]);
   }
@@ -301,6 +461,12 @@ int main(int argc, char** argv) {
   } catch (const scenario_error& e) {
     std::fprintf(stderr, "esm-sim: %s: %s\n", o.scenario.string().c_str(), e.what());
     return exit_usage;
+  } catch (const out_of_memory_error& e) {
+    std::fprintf(stderr, "esm-sim: %s: %s\n", o.scenario.string().c_str(), e.what());
+    return exit_out_of_memory;
+  } catch (const std::bad_alloc&) {
+    std::fputs("esm-sim: out of memory (outside the simulation: reading the scenario or writing the report)\n", stderr);
+    return exit_out_of_memory;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "esm-sim: %s\n", e.what());
     return exit_io;

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <new>
 #include <stdexcept>
 #include <string>
 #include <type_traits>
@@ -152,6 +153,9 @@ struct run_state {
   std::uint64_t rejected = 0;     // Kinesis puts refused by the write limits
   std::uint64_t redeliveries = 0; // SQS: messages handed to the function again (ApproximateReceiveCount > 1)
   esm::account* account = nullptr;
+  // An allocation failed in a handler: the library takes a handler's exception for a function
+  // error, so the handler notes it here and the sample loop ends the run with std::bad_alloc.
+  bool out_of_memory = false;
 
   void on_invoke() noexcept { iv_conc_max = std::max(iv_conc_max, account->concurrent_executions()); }
   void on_stream_invoke(esm::duration age) {
@@ -359,6 +363,7 @@ run_result sample_loop(run_state& st, Snapshot snapshot, const progress_fn& prog
   for (std::size_t i = 1; i <= n; ++i) {
     const esm::duration t = std::min(s.sample_interval * static_cast<esm::duration::rep>(i), s.run_length);
     st.sim.run_until(esm::time_point{} + t); // the interval [t - interval, t): an event at t is the next one's
+    if (st.out_of_memory) throw std::bad_alloc{};
     const counters c = snapshot();
     sample_row row;
     row.t = seconds(t);
@@ -557,6 +562,18 @@ const payload& payload_of(const Record& r) {
   }
 }
 
+// Runs a handler's body; an allocation that fails in it is noted (the library would take the
+// std::bad_alloc for a function error) and rethrown.
+template <class F>
+auto noting_out_of_memory(run_state& st, F&& body) {
+  try {
+    return body();
+  } catch (const std::bad_alloc&) {
+    st.out_of_memory = true;
+    throw;
+  }
+}
+
 // One stream handler with both call forms: the poller calls the window form while the mapping
 // has a tumbling window and the plain form otherwise, so one poller type serves every scenario.
 template <class Batch, class Fail>
@@ -564,10 +581,15 @@ struct stream_handler {
   run_state* st;
   Fail fail; // the scenario's failures for a batch
   esm::batch_response operator()(const Batch& b, esm::invocation_context& ctx) const {
-    st->on_stream_invoke(ctx.now() - b.back().arrival);
-    return fail(b);
+    return noting_out_of_memory(*st, [&] {
+      st->on_stream_invoke(ctx.now() - b.back().arrival);
+      return fail(b);
+    });
   }
   esm::window_response operator()(const Batch& b, const esm::window_context& w, esm::invocation_context& ctx) const {
+    return noting_out_of_memory(*st, [&] { return window(b, w, ctx); });
+  }
+  esm::window_response window(const Batch& b, const esm::window_context& w, esm::invocation_context& ctx) const {
     if (!b.empty()) st->on_stream_invoke(ctx.now() - b.back().arrival);
     else st->on_invoke();
     auto f = fail(b);
@@ -655,7 +677,7 @@ run_result run_queue(run_state& st, esm::function& fn, const progress_fn& progre
 
   using batch = esm::queue_batch<typename Queue::message_type>;
   const bool rbif = m.report_batch_item_failures;
-  auto handler = [&st, rbif](const batch& b, esm::invocation_context&) -> esm::batch_response {
+  auto handle = [&st, rbif](const batch& b) -> esm::batch_response {
     st.on_invoke();
     st.maybe_fail();
     esm::batch_response out;
@@ -678,6 +700,9 @@ run_result run_queue(run_state& st, esm::function& fn, const progress_fn& progre
       out.fail(std::string{msg.message_id()});
     }
     return out;
+  };
+  auto handler = [&st, &handle](const batch& b, esm::invocation_context&) {
+    return noting_out_of_memory(st, [&] { return handle(b); });
   };
   esm::queue_poller poller{q,
                            fn,

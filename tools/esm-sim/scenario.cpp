@@ -9,6 +9,7 @@
 #include <cmath>
 #include <fstream>
 #include <limits>
+#include <map>
 #include <set>
 #include <sstream>
 
@@ -891,13 +892,83 @@ scenario parse_scenario(const json& doc, const std::filesystem::path& base_dir) 
   return s;
 }
 
+namespace {
+
+// Rejects a key that appears twice in one object, at any depth (nlohmann keeps the last one
+// silently). `text` is valid JSON (it parsed). The error names the key's path, as the reader's
+// errors do, and both places, line and column (1-based; a column counts bytes).
+void reject_duplicate_keys(const std::string& text) {
+  struct frame {
+    bool object = false;
+    std::string path;
+    std::map<std::string, std::pair<int, int>> keys; // where each key was first seen
+    std::string key;                                 // the current member's key
+    std::size_t index = 0;                           // the current element's index
+    bool expect_key = false;
+  };
+  std::vector<frame> stack;
+  int line = 1, column = 1;
+  auto child_path = [&]() -> std::string {
+    if (stack.empty()) return {};
+    const frame& f = stack.back();
+    const std::string part = f.object ? f.key : std::to_string(f.index);
+    return f.path.empty() ? part : f.path + "." + part;
+  };
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (c == '{' || c == '[') {
+      frame f;
+      f.object = c == '{';
+      f.path = child_path();
+      f.expect_key = f.object;
+      stack.push_back(std::move(f));
+    } else if (c == '}' || c == ']') {
+      if (!stack.empty()) stack.pop_back();
+    } else if (c == ',' && !stack.empty()) {
+      frame& f = stack.back();
+      f.expect_key = f.object;
+      f.index += f.object ? 0 : 1;
+    } else if (c == ':' && !stack.empty()) {
+      stack.back().expect_key = false;
+    } else if (c == '"') {
+      const std::size_t from = i;
+      const int at_line = line, at_column = column;
+      for (++i; i < text.size() && text[i] != '"'; ++i) {
+        if (text[i] == '\\') ++i;
+      }
+      column += static_cast<int>(i - from);
+      if (!stack.empty() && stack.back().object && stack.back().expect_key) {
+        frame& f = stack.back();
+        f.key = json::parse(text.substr(from, i - from + 1)).get<std::string>(); // decodes escapes
+        const auto [it, fresh] = f.keys.try_emplace(f.key, at_line, at_column);
+        if (!fresh) {
+          throw scenario_error(child_path(),
+                               fmt::format("duplicate key at line {}, column {} (first at line {}, column {}); "
+                                           "a key may appear once in an object",
+                                           at_line, at_column, it->second.first, it->second.second));
+        }
+      }
+    }
+    if (c == '\n') {
+      ++line;
+      column = 1;
+    } else {
+      ++column;
+    }
+  }
+}
+
+} // namespace
+
 json load_json(const std::filesystem::path& file) {
   std::ifstream in(file);
   if (!in) throw scenario_error("", "cannot read \"" + file.string() + "\"");
   std::stringstream ss;
   ss << in.rdbuf();
   try {
-    return json::parse(ss.str());
+    json doc = json::parse(ss.str());
+    reject_duplicate_keys(ss.str());
+    return doc;
   } catch (const json::parse_error& e) {
     // nlohmann's text: "[json.exception.parse_error.101] parse error at line 3, column 5: ..."
     std::string what = e.what();

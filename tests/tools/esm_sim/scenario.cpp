@@ -413,3 +413,22 @@ TEST_CASE("a file that is not JSON is reported with its line and column", "[esm-
   const auto e = esm_test::error_of<scenario_error>([&] { (void)esm_sim::load_json(file); });
   CHECK(e.find("invalid JSON: parse error at line 5") != std::string::npos);
 }
+
+TEST_CASE("a key that appears twice in an object is rejected with its path, line and column", "[esm-sim][scenario]") {
+  const auto file = std::filesystem::temp_directory_path() / "esm_sim_duplicate.json";
+  auto error_in = [&](const std::string& text) {
+    std::ofstream{file} << text;
+    return esm_test::error_of<scenario_error>([&] { (void)esm_sim::load_json(file); });
+  };
+  // At the top level (nlohmann would keep the last "duration" silently).
+  CHECK(error_in("{\n  \"duration\": \"1min\",\n  \"duration\": \"2min\"\n}\n") ==
+        "duration: duplicate key at line 3, column 3 (first at line 2, column 3); a key may appear once in an object");
+  // Deep, inside an array element, spelled with an escape.
+  CHECK(error_in(R"({"producers": [{"type": "constant"}, {"keys": {"count": 5, "c\u006funt": 6}}]})") ==
+        "producers.1.keys.count: duplicate key at line 1, column 60 (first at line 1, column 48); a key may appear "
+        "once in an object");
+  // The same key in two objects, and keys inside strings, are fine.
+  std::ofstream{file} << R"({"a": {"n": 1}, "b": {"n": 2, "s": "\"n\": 3, \"n\": 4"}, "c": [{"n": 1}, {"n": 1}]})";
+  const auto doc = esm_sim::load_json(file);
+  CHECK(doc["b"]["n"] == 2);
+}
