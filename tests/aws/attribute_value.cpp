@@ -3,9 +3,13 @@
 // dynamodb_stream.
 #include <esm/aws/attribute_value.hpp>
 
+#include <cstdint>
+#include <limits>
 #include <string>
+#include <vector>
 
 #include "support/catch.hpp"
+#include "support/errors.hpp"
 
 using json = nlohmann::json;
 using esm::aws::from_attribute_map;
@@ -77,4 +81,82 @@ TEST_CASE("§4.2 nlohmann::json items render through esm::dynamodb_item_json", "
   esm::dynamodb_item_json<nlohmann::ordered_json>::write(
       nlohmann::ordered_json::parse(R"({"z":{"S":"1"},"a":{"S":"2"}})"), out);
   CHECK(out == R"({"z":{"S":"1"},"a":{"S":"2"}})"); // insertion order kept
+}
+
+// Inputs the fuzz target found (tests/fuzz/regressions/attribute_value/): each once escaped as
+// an exception the API does not document, or broke a round trip.
+
+TEST_CASE("fuzz regression: NaN and infinities have no AttributeValue encoding",
+          "[aws][attribute_value][fuzz-regression]") {
+  // CBOR {"n": NaN} (half-precision): the NaN once became {"N":"null"}, which does not read back.
+  const json nan_item = json::from_cbor(std::vector<std::uint8_t>{0xa1, 0x61, 0x6e, 0xf9, 0x7e, 0x00});
+  CHECK(esm_test::error_of<esm::input_error>([&] { (void)to_attribute_map(nan_item); }) ==
+        "to_attribute_value: NaN is not a number DynamoDB can hold");
+  CHECK(esm_test::error_of<esm::input_error>([] {
+          (void)to_attribute_value(std::numeric_limits<double>::infinity());
+        }) == "to_attribute_value: infinity is outside DynamoDB's number range (magnitudes 1E-130 to "
+              "9.9999999999999999999999999999999999999E+125)");
+  CHECK(esm_test::error_of<esm::input_error>([] {
+          (void)to_attribute_value(-std::numeric_limits<double>::infinity());
+        }) == "to_attribute_value: -infinity is outside DynamoDB's number range (magnitudes 1E-130 to "
+              "9.9999999999999999999999999999999999999E+125)");
+  CHECK_THROWS_AS(to_attribute_value(1e-200), esm::input_error);
+  CHECK_THROWS_AS(to_attribute_value(-1e127), esm::input_error);
+  // DynamoDB's own bounds are numbers.
+  CHECK(to_attribute_value(1e-130) == json::parse(R"({"N":"1e-130"})"));
+  CHECK(to_attribute_value(-9.9e125) == json::parse(R"({"N":"-9.9e+125"})"));
+  CHECK(to_attribute_value(0.0) == json::parse(R"({"N":"0.0"})"));
+}
+
+TEST_CASE("§4.2 an N text outside DynamoDB's number range is rejected, as the number is by to_attribute_value",
+          "[aws][attribute_value][spec-4.2]") {
+  // Without this, {"N":"1e200"} read as 1e200, which to_attribute_value rejects: no round trip.
+  CHECK(esm_test::error_of<esm::input_error>([] { (void)from_attribute_value(json::parse(R"({"N":"1e200"})")); }) ==
+        "from_attribute_value: '1e200' is outside DynamoDB's number range (magnitudes 1E-130 to "
+        "9.9999999999999999999999999999999999999E+125)");
+  CHECK_THROWS_AS(from_attribute_value(json::parse(R"({"NS":["1","-1e127"]})")), esm::input_error);
+  CHECK_THROWS_AS(from_attribute_value(json::parse(R"({"N":"1e-131"})")), esm::input_error);
+  CHECK(esm_test::error_of<esm::input_error>([] { (void)from_attribute_value(json::parse(R"({"N":"1e400"})")); }) ==
+        "from_attribute_value: '1e400' is not a number"); // beyond a double: not JSON's number either
+  CHECK(from_attribute_value(json::parse(R"({"N":"9.9999999999999999999999999999999999999E+125"})")) ==
+        json(9.9999999999999999999999999999999999999E+125));
+  CHECK(from_attribute_value(json::parse(R"({"N":"-1E-130"})")) == json(-1e-130));
+  CHECK(from_attribute_value(json::parse(R"({"N":"12345678901234567890123456789012345678"})")) ==
+        json(12345678901234567890123456789012345678.0)); // 38 digits: a double, as documented
+}
+
+TEST_CASE("fuzz regression: strings and attribute names must be UTF-8", "[aws][attribute_value][fuzz-regression]") {
+  // CBOR {"\xff": h'0001ff'}: the key was converted, and the AttributeValue map could not be
+  // written as JSON (nlohmann's type_error 316 escaped from dump()).
+  const json bad_key = json::from_cbor(std::vector<std::uint8_t>{0xa1, 0x61, 0xff, 0x43, 0x00, 0x01, 0xff});
+  CHECK(esm_test::error_of<esm::input_error>([&] { (void)to_attribute_map(bad_key); }) ==
+        "to_attribute_map: an attribute name is not valid UTF-8 (byte 0xff at offset 0)");
+  CHECK(esm_test::error_of<esm::input_error>([&] { (void)to_attribute_value(bad_key); }) ==
+        "to_attribute_value: an attribute name is not valid UTF-8 (byte 0xff at offset 0)");
+  CHECK(esm_test::error_of<esm::input_error>([] { (void)to_attribute_value(std::string{"ok\xc3("}); }) ==
+        "to_attribute_value: a string is not valid UTF-8 (byte 0xc3 at offset 2)");
+  json av_bad_s = json::object();
+  av_bad_s["S"] = std::string{"\xed\xa0\x80"}; // a UTF-16 surrogate, encoded
+  CHECK(esm_test::error_of<esm::input_error>([&] { (void)from_attribute_value(av_bad_s); }) ==
+        "from_attribute_value: an S value is not valid UTF-8 (byte 0xed at offset 0)");
+  json av_bad_ss = json::object();
+  av_bad_ss["SS"] = json::array({std::string{"a"}, std::string{"\xc0\x80"}}); // an overlong NUL
+  CHECK_THROWS_AS(from_attribute_value(av_bad_ss), esm::input_error);
+  json map_bad_key = json::object();
+  map_bad_key[std::string{"\x80"}] = json::parse(R"({"S":"x"})");
+  CHECK(esm_test::error_of<esm::input_error>([&] { (void)from_attribute_map(map_bad_key); }) ==
+        "from_attribute_map: an attribute name is not valid UTF-8 (byte 0x80 at offset 0)");
+  CHECK_THROWS_AS(from_attribute_value(json{{"M", map_bad_key}}), esm::input_error);
+  // UTF-8 in any script, and NUL, are fine.
+  const json fine = json::parse(R"({"k\u00e9y":"\u65e5\u672c \ud83d\ude00","nul\u0000":"a\u0000b"})");
+  CHECK(from_attribute_map(to_attribute_map(fine)) == fine);
+}
+
+TEST_CASE("fuzz regression: a malformed AttributeValue holding bytes that are not UTF-8 is reported, not a type_error",
+          "[aws][attribute_value][fuzz-regression]") {
+  // CBOR text "a\xa1...": the message quoted the value with dump(), which threw
+  // nlohmann's type_error 316 instead of the input_error.
+  const json not_av = std::string{"a\xa1z"};
+  CHECK(esm_test::error_of<esm::input_error>([&] { (void)from_attribute_value(not_av); }) ==
+        "from_attribute_value: an AttributeValue is an object with one type key, got \"a\xef\xbf\xbdz\"");
 }

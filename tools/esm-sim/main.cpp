@@ -333,20 +333,14 @@ int run_one(const options& o, const fs::path& out) {
 }
 
 int run_sweep(const options& o, const fs::path& out) {
-  const std::string& spec = *o.sweep;
-  const auto eq = spec.find('=');
-  if (eq == std::string::npos || eq == 0 || eq + 1 == spec.size()) {
-    throw usage_error("--sweep needs key=v1,v2,... (e.g. mapping.parallelization_factor=1,2,5,10)");
+  sweep_spec sweep;
+  try {
+    sweep = parse_sweep(*o.sweep);
+  } catch (const scenario_error& e) {
+    throw usage_error(e.what());
   }
-  const std::string key = spec.substr(0, eq);
-  std::vector<std::string> values;
-  for (std::size_t from = eq + 1;;) {
-    const auto comma = spec.find(',', from);
-    values.push_back(spec.substr(from, comma == std::string::npos ? std::string::npos : comma - from));
-    if (values.back().empty()) throw usage_error("--sweep: an empty value in \"" + spec + "\"");
-    if (comma == std::string::npos) break;
-    from = comma + 1;
-  }
+  const std::string& key = sweep.key;
+  const std::vector<std::string>& values = sweep.values;
   // Validate every variant before running any.
   std::vector<variant> vs;
   for (const auto& val : values) {

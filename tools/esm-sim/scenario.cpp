@@ -15,6 +15,7 @@
 
 #include <fmt/core.h>
 
+#include <esm/detail/utf8.hpp>
 #include <esm/filter/criteria.hpp>
 
 namespace esm_sim {
@@ -91,6 +92,35 @@ const std::vector<metric_info>& metrics_catalogue() {
       {"drain_time", true, true, true, "when the source was last emptied (backlog 0); run length if never"},
   };
   return all;
+}
+
+std::string printable(std::string_view text) {
+  static constexpr char hex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(text.size());
+  std::size_t i = 0;
+  while (i < text.size()) {
+    const std::size_t bad = esm::detail::invalid_utf8_at(text.substr(i));
+    const std::size_t good_end = bad == std::string_view::npos ? text.size() : i + bad;
+    for (; i < good_end; ++i) {
+      const auto c = static_cast<unsigned char>(text[i]);
+      if (c < 0x20 || c == 0x7f) {
+        out += "\\u00";
+        out += hex[c >> 4];
+        out += hex[c & 0xF];
+      } else {
+        out += text[i];
+      }
+    }
+    if (i < text.size()) {
+      const auto c = static_cast<unsigned char>(text[i]);
+      out += "\\x";
+      out += hex[c >> 4];
+      out += hex[c & 0xF];
+      ++i;
+    }
+  }
+  return out;
 }
 
 // --- durations ---------------------------------------------------------------------------------
@@ -423,11 +453,11 @@ std::vector<std::string> split_csv_line(const std::string& line) {
   return cells;
 }
 
+} // namespace
+
 // A CSV of arrivals: a header naming `time` (seconds from the start, or a duration with a unit)
 // and optionally `key`; one row per record, times ascending.
-void read_csv(producer_spec& p, const std::filesystem::path& file, const std::string& path) {
-  std::ifstream in(file);
-  if (!in) throw scenario_error(path, "cannot read \"" + file.string() + "\"");
+void read_producer_csv(producer_spec& p, std::istream& in, const std::filesystem::path& file, const std::string& path) {
   std::string line;
   if (!std::getline(in, line)) throw scenario_error(path, "\"" + file.string() + "\" is empty; it needs a header line with a `time` column");
   const auto header = split_csv_line(line);
@@ -459,6 +489,10 @@ void read_csv(producer_spec& p, const std::filesystem::path& file, const std::st
     if (static_cast<std::size_t>(key_col) < cells.size() && !cells[static_cast<std::size_t>(key_col)].empty()) {
       const auto& k = cells[static_cast<std::size_t>(key_col)];
       if (k.size() > 128) throw scenario_error(path, where + ": a key has at most 128 characters");
+      if (const auto bad = esm::detail::invalid_utf8_at(k); bad != std::string_view::npos) {
+        throw scenario_error(path, fmt::format("{}: the key \"{}\" is not UTF-8 text (byte 0x{:02x} at offset {})", where, k,
+                                               static_cast<unsigned char>(k[bad]), bad));
+      }
       auto it = std::find(p.csv_keys.begin(), p.csv_keys.end(), k);
       if (it == p.csv_keys.end()) {
         p.csv_keys.push_back(k);
@@ -469,6 +503,15 @@ void read_csv(producer_spec& p, const std::filesystem::path& file, const std::st
     p.time_keys.push_back(key);
   }
   if (p.times.empty()) throw scenario_error(path, "\"" + file.string() + "\" has no rows");
+}
+
+namespace {
+
+// Opens a producer's CSV file and reads it (read_producer_csv).
+void read_csv(producer_spec& p, const std::filesystem::path& file, const std::string& path) {
+  std::ifstream in(file);
+  if (!in) throw scenario_error(path, "cannot read \"" + file.string() + "\"");
+  read_producer_csv(p, in, file, path);
 }
 
 producer_spec read_producer(const json& v, const std::string& path, const source_spec& src, esm::duration run,
@@ -960,21 +1003,26 @@ void reject_duplicate_keys(const std::string& text) {
 
 } // namespace
 
+json parse_json(std::string_view text, const std::string& source) {
+  try {
+    json doc = json::parse(text);
+    reject_duplicate_keys(std::string{text});
+    return doc;
+  } catch (const json::exception& e) {
+    // nlohmann's text: "[json.exception.parse_error.101] parse error at line 3, column 5: ..."
+    // (also out_of_range.406, a number that overflows a double)
+    std::string what = e.what();
+    const auto p = what.find("] ");
+    throw scenario_error("", source + ": invalid JSON: " + (p == std::string::npos ? what : what.substr(p + 2)));
+  }
+}
+
 json load_json(const std::filesystem::path& file) {
   std::ifstream in(file);
   if (!in) throw scenario_error("", "cannot read \"" + file.string() + "\"");
   std::stringstream ss;
   ss << in.rdbuf();
-  try {
-    json doc = json::parse(ss.str());
-    reject_duplicate_keys(ss.str());
-    return doc;
-  } catch (const json::parse_error& e) {
-    // nlohmann's text: "[json.exception.parse_error.101] parse error at line 3, column 5: ..."
-    std::string what = e.what();
-    const auto p = what.find("] ");
-    throw scenario_error("", file.string() + ": invalid JSON: " + (p == std::string::npos ? what : what.substr(p + 2)));
-  }
+  return parse_json(ss.str(), file.string());
 }
 
 void apply_override(json& doc, std::string_view assignment) {
@@ -984,6 +1032,15 @@ void apply_override(json& doc, std::string_view assignment) {
   }
   const std::string path{assignment.substr(0, eq)};
   const std::string text{assignment.substr(eq + 1)};
+  // JSON text is UTF-8: a bare word that is not would make a string no JSON writer can write.
+  if (const auto bad = esm::detail::invalid_utf8_at(path); bad != std::string_view::npos) {
+    throw scenario_error("", fmt::format("\"{}\": the key is not UTF-8 text (byte 0x{:02x} at offset {})", assignment,
+                                         static_cast<unsigned char>(path[bad]), bad));
+  }
+  if (const auto bad = esm::detail::invalid_utf8_at(text); bad != std::string_view::npos) {
+    throw scenario_error(path, fmt::format("the value \"{}\" is not UTF-8 text (byte 0x{:02x} at offset {})", text,
+                                           static_cast<unsigned char>(text[bad]), bad));
+  }
   json value;
   try {
     value = json::parse(text);
@@ -1021,6 +1078,23 @@ void apply_override(json& doc, std::string_view assignment) {
     node = next;
     from = dot + 1;
   }
+}
+
+sweep_spec parse_sweep(std::string_view spec) {
+  const auto eq = spec.find('=');
+  if (eq == std::string_view::npos || eq == 0 || eq + 1 == spec.size()) {
+    throw scenario_error("", "--sweep needs key=v1,v2,... (e.g. mapping.parallelization_factor=1,2,5,10)");
+  }
+  sweep_spec out;
+  out.key = std::string{spec.substr(0, eq)};
+  for (std::size_t from = eq + 1;;) {
+    const auto comma = spec.find(',', from);
+    out.values.emplace_back(spec.substr(from, comma == std::string_view::npos ? std::string_view::npos : comma - from));
+    if (out.values.back().empty()) throw scenario_error("", "--sweep: an empty value in \"" + std::string{spec} + "\"");
+    if (comma == std::string_view::npos) break;
+    from = comma + 1;
+  }
+  return out;
 }
 
 } // namespace esm_sim

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <initializer_list>
+#include <iosfwd>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -35,19 +36,33 @@
 
 namespace esm_sim {
 
+/// `text` with what would garble a message escaped: control characters (NUL included) as
+/// `\u00XX` and bytes that are not UTF-8 as `\xXX`; everything else, other scripts included, is
+/// kept (a backslash too, so escaping twice changes nothing).
+[[nodiscard]] std::string printable(std::string_view text);
+
 /// A scenario file that cannot be used: `path` is the JSON path of the offending value
-/// (`mapping.batch_size`), `what()` is `path: problem`.
+/// (`mapping.batch_size`), `what()` is `path: problem`. Both are `printable`: a key or value
+/// quoted in them shows its control characters and non-UTF-8 bytes escaped.
 class scenario_error : public std::runtime_error {
 public:
   /// An error at `path` (empty: the whole document).
   scenario_error(std::string path, const std::string& problem)
-      : std::runtime_error(path.empty() ? problem : path + ": " + problem), path_(std::move(path)), problem_(problem) {}
+      : scenario_error(printable_parts{printable(path), printable(problem)}) {}
   /// The JSON path of the offending value.
   [[nodiscard]] const std::string& path() const noexcept { return path_; }
   /// What is wrong with it (the message without the path).
   [[nodiscard]] const std::string& problem() const noexcept { return problem_; }
 
 private:
+  struct printable_parts {
+    std::string path;
+    std::string problem;
+  };
+  explicit scenario_error(printable_parts p)
+      : std::runtime_error(p.path.empty() ? p.problem : p.path + ": " + p.problem), path_(std::move(p.path)),
+        problem_(std::move(p.problem)) {}
+
   std::string path_;
   std::string problem_;
 };
@@ -246,9 +261,26 @@ struct scenario {
 [[nodiscard]] scenario parse_scenario(const nlohmann::json& doc, const std::filesystem::path& base_dir = {});
 /// Reads a file: JSON syntax errors and I/O errors become `scenario_error`.
 [[nodiscard]] nlohmann::json load_json(const std::filesystem::path& file);
+/// Parses JSON text (what `load_json` read from `source`, a file name for messages): a syntax
+/// error becomes a `scenario_error` `<source>: invalid JSON: parse error at line L, column C: ...`.
+[[nodiscard]] nlohmann::json parse_json(std::string_view text, const std::string& source);
+/// Reads the arrivals of a `csv` producer from `in` (the file `file`, named in messages) into
+/// `p.times`, `p.time_keys` and `p.csv_keys`: a header naming `time` (and optionally `key`), one
+/// row per record, times ascending, keys UTF-8. Throws `scenario_error` at `path` (the
+/// producer's `file`).
+void read_producer_csv(producer_spec& p, std::istream& in, const std::filesystem::path& file, const std::string& path);
+/// A `--sweep key=v1,v2,...` value: the key and its values, in order.
+struct sweep_spec {
+  std::string key;                 ///< the dotted path, as for `apply_override`
+  std::vector<std::string> values; ///< the values, each non-empty
+};
+/// Splits `--sweep`'s value into the key and its values. Throws `scenario_error` (empty path)
+/// for a malformed one.
+[[nodiscard]] sweep_spec parse_sweep(std::string_view spec);
 /// Applies `--set path=value` to a document: `path` is dotted (`mapping.batch_size`,
 /// `producers.0.rate`); `value` is JSON when it parses as JSON, else a string. Throws
-/// `scenario_error` for a malformed assignment or a path through a non-object.
+/// `scenario_error` for a malformed assignment, a key or value that is not UTF-8, or a path
+/// through a non-object.
 void apply_override(nlohmann::json& doc, std::string_view assignment);
 /// Parses a goal text (`iterator_age_p99 < 60s`) for a source type. Throws `scenario_error` at `path`.
 [[nodiscard]] goal parse_goal(std::string_view text, source_type source, const std::string& path);

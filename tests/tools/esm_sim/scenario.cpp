@@ -2,9 +2,12 @@
 // rejection (unknown key, wrong type, out of AWS's range, not for this source) with its JSON path.
 #include "scenario.hpp"
 
+#include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <string>
+#include <vector>
 
 #include "support/catch.hpp"
 #include "support/errors.hpp"
@@ -431,4 +434,76 @@ TEST_CASE("a key that appears twice in an object is rejected with its path, line
   std::ofstream{file} << R"({"a": {"n": 1}, "b": {"n": 2, "s": "\"n\": 3, \"n\": 4"}, "c": [{"n": 1}, {"n": 1}]})";
   const auto doc = esm_sim::load_json(file);
   CHECK(doc["b"]["n"] == 2);
+
+TEST_CASE("--sweep values split at commas, each non-empty", "[esm-sim][scenario]") {
+  const auto s = esm_sim::parse_sweep("mapping.parallelization_factor=1,2,10");
+  CHECK(s.key == "mapping.parallelization_factor");
+  CHECK(s.values == std::vector<std::string>{"1", "2", "10"});
+  CHECK(esm_sim::parse_sweep("function.duration=250ms").values == std::vector<std::string>{"250ms"});
+  auto sweep_error = [](const char* spec) {
+    return esm_test::error_of<scenario_error>([&] { (void)esm_sim::parse_sweep(spec); });
+  };
+  for (const char* spec : {"mapping.batch_size", "=1,2", "mapping.batch_size="}) {
+    CHECK(sweep_error(spec) == "--sweep needs key=v1,v2,... (e.g. mapping.parallelization_factor=1,2,5,10)");
+  }
+  CHECK(sweep_error("mapping.batch_size=1,,2") == "--sweep: an empty value in \"mapping.batch_size=1,,2\"");
+  CHECK(sweep_error("mapping.batch_size=1,") == "--sweep: an empty value in \"mapping.batch_size=1,\"");
+}
+
+// Inputs the fuzz targets found (tests/fuzz/regressions/scenario/, overrides/, producer_csv/).
+
+TEST_CASE("fuzz regression: a NUL byte in a key shows escaped in the message, which it no longer cuts short",
+          "[esm-sim][scenario][fuzz-regression]") {
+  // {"source":{"type":"kinesis","a\u0000b":1}}: the path held the NUL, and every C string of the
+  // message (what esm-sim prints) ended at it: "source.a".
+  auto doc = minimal();
+  doc["source"][std::string{"a\0b", 3}] = 1;
+  try {
+    (void)parse_scenario(doc);
+    FAIL("no scenario_error");
+  } catch (const scenario_error& e) {
+    CHECK(e.path() == "source.a\\u0000b");
+    CHECK(std::string{e.what()}.starts_with("source.a\\u0000b: unknown key; allowed here: type, name, "));
+    CHECK(std::string{e.what()}.size() == std::strlen(e.what()));
+  }
+  // --set mapping.batch\0size=5 reaches the same check.
+  CHECK(error(with(minimal(), std::string{"mapping.batch\0size=5", 20}))
+            .starts_with("mapping.batch\\u0000size: unknown key"));
+}
+
+TEST_CASE("fuzz regression: a --set key or value that is not UTF-8 is rejected, not a type_error later",
+          "[esm-sim][scenario][fuzz-regression]") {
+  // `--set mapping.batch_size=\xe9`: the bare word became a string no JSON writer can write, and
+  // reading it threw nlohmann's type_error 316 (quoting the value) instead of a scenario_error.
+  auto set_error = [](const std::string& a) {
+    auto doc = minimal();
+    return esm_test::error_of<scenario_error>([&] { esm_sim::apply_override(doc, a); });
+  };
+  CHECK(set_error("mapping.batch_size=\xe9") ==
+        "mapping.batch_size: the value \"\\xe9\" is not UTF-8 text (byte 0xe9 at offset 0)");
+  CHECK(set_error("name=caf\xe9") == "name: the value \"caf\\xe9\" is not UTF-8 text (byte 0xe9 at offset 3)");
+  CHECK(set_error("na\xffme=1") == "\"na\\xffme=1\": the key is not UTF-8 text (byte 0xff at offset 2)");
+  // UTF-8 in any script is a value like any other.
+  CHECK(parse_scenario(with(minimal(), "name=caf\xc3\xa9 \xf0\x9f\x98\x80")).name == "caf\xc3\xa9 \xf0\x9f\x98\x80");
+}
+
+TEST_CASE("fuzz regression: a CSV key that is not UTF-8 is rejected with file and line",
+          "[esm-sim][scenario][fuzz-regression]") {
+  esm_sim::producer_spec p;
+  std::istringstream in{"time,key\n1,ok\n2,caf\xe9\n"};
+  CHECK(esm_test::error_of<scenario_error>([&] {
+          esm_sim::read_producer_csv(p, in, "dir/arrivals.csv", "producers.0.file");
+        }) == "producers.0.file: arrivals.csv:3: the key \"caf\\xe9\" is not UTF-8 text (byte 0xe9 at offset 3)");
+}
+
+TEST_CASE("messages escape control characters and bytes that are not UTF-8", "[esm-sim][scenario]") {
+  using esm_sim::printable;
+  CHECK(printable(std::string{"a\0b\xff\tc\\d\x7f", 9}) == "a\\u0000b\\xff\\u0009c\\d\\u007f");
+  CHECK(printable("caf\xc3\xa9 \xf0\x9f\x98\x80") == "caf\xc3\xa9 \xf0\x9f\x98\x80");
+  CHECK(printable("\xc3") == "\\xc3");                   // a sequence cut short
+  CHECK(printable("\xed\xa0\x80") == "\\xed\\xa0\\x80"); // a UTF-16 surrogate
+  CHECK(printable(printable(std::string{"x\0\xfe", 3})) == printable(std::string{"x\0\xfe", 3}));
+  const scenario_error e{std::string{"a\0b", 3}, "bad \xff"};
+  CHECK(std::string{e.what()} == "a\\u0000b: bad \\xff");
+  CHECK(e.problem() == "bad \\xff");
 }
