@@ -434,8 +434,9 @@ TEST_CASE("a key that appears twice in an object is rejected with its path, line
   std::ofstream{file} << R"({"a": {"n": 1}, "b": {"n": 2, "s": "\"n\": 3, \"n\": 4"}, "c": [{"n": 1}, {"n": 1}]})";
   const auto doc = esm_sim::load_json(file);
   CHECK(doc["b"]["n"] == 2);
+}
 
-TEST_CASE("--sweep values split at commas, each non-empty", "[esm-sim][scenario]") {
+TEST_CASE("sweep values (--sweep) split at commas, each non-empty", "[esm-sim][scenario]") {
   const auto s = esm_sim::parse_sweep("mapping.parallelization_factor=1,2,10");
   CHECK(s.key == "mapping.parallelization_factor");
   CHECK(s.values == std::vector<std::string>{"1", "2", "10"});
@@ -469,6 +470,21 @@ TEST_CASE("fuzz regression: a NUL byte in a key shows escaped in the message, wh
   // --set mapping.batch\0size=5 reaches the same check.
   CHECK(error(with(minimal(), std::string{"mapping.batch\0size=5", 20}))
             .starts_with("mapping.batch\\u0000size: unknown key"));
+}
+
+TEST_CASE("fuzz regression: a number that overflows a double is invalid JSON, not an out_of_range escaping",
+          "[esm-sim][scenario][fuzz-regression]") {
+  // tests/fuzz/regressions/scenario/number_overflows_double.json: 888888e388e3 (nlohmann throws
+  // out_of_range 406, which parse_json did not catch).
+  try {
+    (void)esm_sim::parse_json("888888e388e3", "in.json");
+    FAIL("no scenario_error");
+  } catch (const scenario_error& e) {
+    CHECK(std::string{e.what()}.starts_with("in.json: invalid JSON: "));
+    CHECK_THAT(e.what(), Catch::Contains("888888e388"));
+  }
+  // A duplicate key is found by the same reader.
+  CHECK_THROWS_WITH(esm_sim::parse_json(R"({"a":1,"a":2})", "in.json"), Catch::Contains("duplicate key"));
 }
 
 TEST_CASE("fuzz regression: a --set key or value that is not UTF-8 is rejected, not a type_error later",
