@@ -11,6 +11,7 @@
 #include <esm/sources/sqs_queue.hpp>
 
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <functional>
 #include <string>
