@@ -118,6 +118,7 @@ TEST_CASE("§4.2 an N text outside DynamoDB's number range is rejected, as the n
   CHECK_THROWS_AS(from_attribute_value(json::parse(R"({"N":"1e-131"})")), esm::input_error);
   CHECK(esm_test::error_of<esm::input_error>([] { (void)from_attribute_value(json::parse(R"({"N":"1e400"})")); }) ==
         "from_attribute_value: '1e400' is not a number"); // beyond a double: not JSON's number either
+  CHECK_THROWS_AS(from_attribute_value(json{{"N", std::string{"1\0x", 3}}}), esm::input_error); // "1", then a NUL
   CHECK(from_attribute_value(json::parse(R"({"N":"9.9999999999999999999999999999999999999E+125"})")) ==
         json(9.9999999999999999999999999999999999999E+125));
   CHECK(from_attribute_value(json::parse(R"({"N":"-1E-130"})")) == json(-1e-130));

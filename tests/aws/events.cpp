@@ -650,6 +650,22 @@ TEST_CASE("§4.5 the window event carries the records, the state ({} at first) a
   CHECK(ojson::parse(esm::aws::event_json(s, batch, odd))["state"] == "not json");
 }
 
+TEST_CASE("fuzz regression: a window state with a NUL byte after JSON is not JSON: it is sent as a string",
+          "[aws][events][spec-4.5][fuzz-regression]") {
+  // nlohmann::json stops reading at a NUL byte, so "[]\0XXX" passed for JSON and went into the
+  // event as it was: the event was not JSON (tests/fuzz/regressions/events/window_state_nul_after_json).
+  esm::simulation sim;
+  kstream s{sim, {.name = "lambda-stream"}};
+  s.put("k", "1");
+  esm::detail::ring<std::uint64_t> pos;
+  const auto batch = esm_test::shard_batch(s, 0, pos, 1);
+  const std::string state{"[]\0XXX", 6};
+  const esm::window_context w{at(0s), at(60s), state, false, false, batch.shard_id()};
+  const std::string text = esm::aws::event_json(s, batch, w);
+  REQUIRE(ojson::accept(text));
+  CHECK(ojson::parse(text)["state"] == state);
+}
+
 TEST_CASE("§4.5 DynamoDB window events have the same shape", "[aws][events][spec-4.5]") {
   esm::simulation sim;
   esm::dynamodb_stream<esm::attribute_map_json> t{sim, {.name = "orders"}};

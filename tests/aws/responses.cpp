@@ -73,6 +73,10 @@ TEST_CASE("§2.5 §3.5 complete failure: invalid JSON, empty or null itemIdentif
     CHECK(whole_batch(r));
     CHECK_THAT(r.error, Catch::Contains(reason));
   }
+  // Trailing bytes after a NUL are trailing bytes too (nlohmann alone stops reading at the NUL).
+  const std::string nul{"{\"batchItemFailures\":[]}\0{", 26};
+  CHECK_THAT(parse_batch_response(nul).error, Catch::Contains("not valid JSON"));
+  CHECK_THAT(parse_window_response(std::string{"{\"state\":{}}\0x", 14}).error, Catch::Contains("not valid JSON"));
 }
 
 TEST_CASE("§2.5 §3.5 responses that cannot be read as a response object fail the whole batch",

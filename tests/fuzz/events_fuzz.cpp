@@ -80,7 +80,7 @@ void kinesis(const std::string& key, const std::string& data, const std::string&
   check(we.at("Records") == e.at("Records"));
   if (state.empty())
     check(we.at("state") == json::object());
-  else if (json::accept(state))
+  else if (state.find('\0') == std::string::npos && json::accept(state)) // nlohmann stops at a NUL
     check(we.at("state") == json::parse(state));
   else
     check(we.at("state") == state);

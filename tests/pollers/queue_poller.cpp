@@ -796,6 +796,33 @@ TEST_CASE("§1 Enabled=false pauses polling and invocation; enabling resumes", "
   CHECK(q.approximate_number_of_messages() == 2);
 }
 
+TEST_CASE("§1 Enabled=false then true: pollers that were waiting for messages receive again",
+          "[pollers][queue][spec-1][lifecycle]") {
+  // The soak found it: a mapping disabled while its pollers long-polled an empty queue, then
+  // enabled, never received again (the pollers stayed marked as waiting but were in no list).
+  esm::simulation sim;
+  squeue q{sim, "q"};
+  esm::function fn{sim, {.name = "f"}};
+  journal j;
+  const bool windowed = GENERATE(false, true);
+  INFO((windowed ? "a poller was gathering a batch (window open)" : "every poller was idle"));
+  esm::queue_poller p{q, fn, [&](const qbatch& b, esm::invocation_context& ctx) { j.record(b, ctx); },
+                      esm::batching{.batch_size = 10, .window = windowed ? 20s : 0s}};
+  send_n(q, 3);
+  sim.run_until(at(1min));
+  REQUIRE(j.all_bodies().size() == 3);
+  if (windowed) send_n(q, 1, "gathered");
+  sim.run_until(sim.now() + 1s);
+  p.disable();
+  sim.run_until(sim.now() + 1min);
+  p.enable();
+  sim.run_until(sim.now() + 1min);
+  send_n(q, 4, "after");
+  sim.run_until(sim.now() + 1min);
+  CHECK(j.all_bodies().size() == (windowed ? 8u : 7u));
+  CHECK(q.size() == 0);
+}
+
 TEST_CASE("§6 trace events: receive, invoke, delete, return, redrive, scale", "[pollers][queue][trace][spec-6]") {
   esm::simulation sim;
   squeue dlq{sim, "dlq"};

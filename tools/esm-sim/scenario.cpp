@@ -1005,6 +1005,14 @@ void reject_duplicate_keys(const std::string& text) {
 
 json parse_json(std::string_view text, const std::string& source) {
   try {
+    // nlohmann ends its input at a NUL byte ("{}\0garbage" would read as {}); JSON text holds none.
+    if (const auto nul = text.find('\0'); nul != std::string_view::npos) {
+      const auto before = text.substr(0, nul);
+      const auto line = std::count(before.begin(), before.end(), '\n') + 1;
+      const auto nl = before.rfind('\n');
+      const auto column = nul - (nl == std::string_view::npos ? 0 : nl + 1) + 1;
+      throw scenario_error("", fmt::format("{}: invalid JSON: a NUL byte at line {}, column {}", source, line, column));
+    }
     json doc = json::parse(text);
     reject_duplicate_keys(std::string{text});
     return doc;
@@ -1042,10 +1050,16 @@ void apply_override(json& doc, std::string_view assignment) {
                                            static_cast<unsigned char>(text[bad]), bad));
   }
   json value;
-  try {
-    value = json::parse(text);
-  } catch (const json::parse_error&) {
-    value = text; // a bare word: a string ("5min", "LATEST")
+  // A bare word is a string ("5min", "LATEST"); so is text nlohmann reads only in part (it stops at
+  // a NUL byte) or not at all (a number past a double, 1e999: out_of_range).
+  if (text.find('\0') != std::string::npos) {
+    value = text;
+  } else {
+    try {
+      value = json::parse(text);
+    } catch (const json::exception&) {
+      value = text;
+    }
   }
   json* node = &doc;
   std::size_t from = 0;

@@ -20,6 +20,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <esm/aws/detail/json_read.hpp>
 #include <esm/core/error.hpp>
 #include <esm/detail/base64.hpp>
 #include <esm/detail/utf8.hpp>
@@ -140,7 +141,7 @@ namespace detail {
 inline nlohmann::json number_from_text(const nlohmann::json& n) {
   if (!n.is_string()) throw input_error("from_attribute_value: an N value must be a string");
   const auto& text = n.get_ref<const std::string&>();
-  nlohmann::json v = nlohmann::json::parse(text, nullptr, false);
+  nlohmann::json v = parse_json_or_discarded(text);
   const auto space = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; };
   if (v.is_discarded() || !v.is_number() || space(text.front()) || space(text.back())) {
     throw input_error("from_attribute_value: '" + text + "' is not a number");

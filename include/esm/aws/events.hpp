@@ -28,6 +28,7 @@
 #include <nlohmann/json.hpp>
 
 #include <esm/aws/attribute_value.hpp>
+#include <esm/aws/detail/json_read.hpp>
 #include <esm/aws/detail/json_text.hpp>
 #include <esm/core/time.hpp>
 #include <esm/detail/base64.hpp>
@@ -323,7 +324,7 @@ inline void write_window(std::string& out, const window_context& w, const event_
   out.append(R"("},"state":)");
   if (w.state.empty()) {
     out.append("{}");
-  } else if (nlohmann::json::accept(w.state)) {
+  } else if (detail::is_json_text(w.state)) {
     out.append(w.state); // the JSON a previous invoke returned as its state
   } else {
     append_json_string(out, w.state); // a state that is not JSON (from a native handler): as a string

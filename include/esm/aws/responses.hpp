@@ -33,6 +33,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <esm/aws/detail/json_read.hpp>
 #include <esm/lambda/handler.hpp>
 #include <esm/policies/tumbling_window.hpp>
 
@@ -117,7 +118,7 @@ requires(std::is_same_v<Json, nlohmann::json> || std::is_same_v<Json, nlohmann::
 /// whole batch. See the table at the top of this header.
 [[nodiscard]] inline parsed_batch_response parse_batch_response(std::string_view text) {
   if (detail::blank(text)) return {};
-  const nlohmann::json value = nlohmann::json::parse(text, nullptr, false);
+  const nlohmann::json value = detail::parse_json_or_discarded(text);
   if (value.is_discarded()) return detail::whole_batch_failed("the response is not valid JSON");
   return parse_batch_response(value);
 }
@@ -155,7 +156,7 @@ requires(std::is_same_v<Json, nlohmann::json> || std::is_same_v<Json, nlohmann::
     r.error = "the response is empty: it has no state";
     return r;
   }
-  const nlohmann::json value = nlohmann::json::parse(text, nullptr, false);
+  const nlohmann::json value = detail::parse_json_or_discarded(text);
   if (value.is_discarded()) {
     parsed_window_response r;
     r.error = "the response is not valid JSON";

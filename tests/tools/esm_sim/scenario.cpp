@@ -487,6 +487,20 @@ TEST_CASE("fuzz regression: a number that overflows a double is invalid JSON, no
   CHECK_THROWS_WITH(esm_sim::parse_json(R"({"a":1,"a":2})", "in.json"), Catch::Contains("duplicate key"));
 }
 
+TEST_CASE("a NUL byte makes a scenario invalid JSON; a --set value with one, or past a double, is a string",
+          "[esm-sim][scenario]") {
+  // nlohmann::json ends its input at a NUL byte: {"a":1}\0... read as {"a":1}, the rest ignored.
+  CHECK(esm_test::error_of<scenario_error>([] {
+          (void)esm_sim::parse_json(std::string{"{\"a\":1,\n \"b\":2}\0{", 17}, "in.json");
+        }) == "in.json: invalid JSON: a NUL byte at line 2, column 8");
+  auto doc = minimal();
+  esm_sim::apply_override(doc, std::string{"name=5\0x", 8});
+  CHECK(doc.at("name") == std::string{"5\0x", 3});
+  // 1e999 is no double: nlohmann throws out_of_range, which escaped apply_override.
+  esm_sim::apply_override(doc, "name=1e999");
+  CHECK(doc.at("name") == "1e999");
+}
+
 TEST_CASE("fuzz regression: a --set key or value that is not UTF-8 is rejected, not a type_error later",
           "[esm-sim][scenario][fuzz-regression]") {
   // `--set mapping.batch_size=\xe9`: the bare word became a string no JSON writer can write, and

@@ -156,6 +156,7 @@ public:
         w.carry.clear();
         w.bytes = 0;
         w.ph = phase::idle;
+        w.waiting = false; // the lists below are cleared: enable() puts it back
       }
     }
     waiting_.clear();
