@@ -69,8 +69,15 @@ bool set(json& doc, std::string_view assignment) {
   const auto eq = assignment.find('=');
   check(eq != std::string_view::npos && eq > 0);
   const std::string text{assignment.substr(eq + 1)};
-  json expected = json::parse(text, nullptr, false);
-  if (expected.is_discarded()) expected = text;
+  // apply_override's rule: a value is JSON when it parses in full with no NUL byte, else a string.
+  json expected = text;
+  if (text.find('\0') == std::string::npos) {
+    try {
+      expected = json::parse(text);
+    } catch (const json::exception&) {
+      expected = text;
+    }
+  }
   const json* landed = at_path(doc, assignment.substr(0, eq));
   check(landed != nullptr && *landed == expected);
   return true;
