@@ -98,3 +98,23 @@ TEMPLATE_TEST_CASE("a retention period trims records older than it, counted in r
   CHECK(s.shard_at(0).begin_position() == 1);
   CHECK(TestType::expired(s) == 1);
 }
+
+TEMPLATE_TEST_CASE("a closed shard's records expire with the retention period though nobody reads it or writes to it "
+                   "any more (§2.8)",
+                   "[sources][basic_stream][spec-2.8]", kinesis, dynamodb) {
+  esm::simulation sim;
+  auto s = TestType::make(sim, esm::retention::period(24h));
+  TestType::write(s, "a");
+  TestType::write(s, "b");
+  TestType::close_first(s);
+  REQUIRE(s.shard_count() > 1);
+  REQUIRE(s.shard_at(0).closed());
+  sim.run_until(esm::time_point{} + 24h - 1s);
+  TestType::write(s, "c"); // into an open child: the closed shard keeps its records until 24 h
+  CHECK(s.shard_at(0).begin_position() == 0);
+  CHECK(TestType::expired(s) == 0);
+  sim.run_until(esm::time_point{} + 25h);
+  TestType::write(s, "d"); // the first write of a later hour sweeps every shard
+  CHECK(s.shard_at(0).begin_position() == s.shard_at(0).end_position());
+  CHECK(TestType::expired(s) == 2);
+}

@@ -478,6 +478,7 @@ private:
     const std::uint32_t ordinal = open_[partition];
     shard_type& s = shard_at(ordinal);
     trim(s);
+    this->sweep_retention();
     const std::uint64_t seq = this->next_sequence();
     s.append(record_type{seq, this->sim().now(), ev, cfg_.view_type, std::move(key), std::move(new_item), std::move(old_item),
                          size, std::move(item_key)});

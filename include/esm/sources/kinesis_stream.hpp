@@ -142,7 +142,10 @@ public:
     }
     shard_type& s = shard_at(ordinal);
     if (cfg_.write_limits) charge_write(ordinal, bytes);
-    if (!cfg_.retention.is_until_consumed()) trim(s); // until_consumed trims on checkpoints
+    if (!cfg_.retention.is_until_consumed()) { // until_consumed trims on checkpoints
+      trim(s);
+      this->sweep_retention();
+    }
     const time_point now = this->sim().now();
     const std::uint64_t seq = this->next_sequence();
     s.emplace(seq, now, std::move(partition_key), std::move(data));

@@ -4,8 +4,8 @@
 /// the shards by ordinal (ids `shardId-` + 12 digits, closed shards kept with their lineage),
 /// the sequence counter, the listeners (pollers) told of new records and closed shards, the
 /// registry of readers whose checkpoints hold records back under `retention::until_consumed()`,
-/// and retention applied on write, read and checkpoint. The public members below are part of
-/// both streams' API (and of `esm::stream_source`).
+/// and retention applied on write, read and checkpoint, plus an hourly sweep of every shard. The public members below
+/// are part of both streams' API (and of `esm::stream_source`).
 ///
 /// `Derived` provides, to this base only: `const esm::retention& retention_setting() const`,
 /// `void on_expired(std::uint64_t records)` (its metrics) and `static constexpr std::string_view
@@ -20,6 +20,7 @@
 
 #include <esm/core/error.hpp>
 #include <esm/core/simulation.hpp>
+#include <esm/core/time.hpp>
 #include <esm/sources/hash_key.hpp>
 #include <esm/sources/retention.hpp>
 #include <esm/sources/shard.hpp>
@@ -77,6 +78,18 @@ protected:
     for (stream_listener* l : listeners) l->on_source_destroyed();
   }
 
+  /// Applies retention to every shard, open or closed, on the first write of each virtual hour:
+  /// a closed shard (or an open one no key routes to) is neither written nor, once its readers
+  /// finished, read, yet AWS expires its records with the retention period (§2.8). Without the
+  /// sweep they would stay in memory for the stream's life. Cost: one pass over the shards per
+  /// hour of writes, so a record expires at most an hour after its retention ends.
+  void sweep_retention() {
+    const time_point now = sim_.now();
+    if (now < next_sweep_) return;
+    next_sweep_ = saturating_add(now, std::chrono::hours{1});
+    for (auto& s : shards_) trim(*s);
+  }
+
   /// The next sequence number (from 1, increasing across the stream's shards).
   [[nodiscard]] std::uint64_t next_sequence() noexcept { return ++last_sequence_; }
 
@@ -127,6 +140,7 @@ private:
   reader_registry readers_;
   std::vector<stream_listener*> listeners_;
   std::uint64_t last_sequence_ = 0;
+  time_point next_sweep_{}; // when sweep_retention() next trims every shard
 };
 
 } // namespace esm::detail
