@@ -3,7 +3,7 @@
 # Runs as root, or through sudo when it is available. Installs only what is missing.
 set -euo pipefail
 
-packages=(cmake ninja-build g++ clang libclang-rt-14-dev catch2 libfmt-dev libbenchmark-dev nlohmann-json3-dev librsvg2-bin)
+packages=(cmake ninja-build g++ clang libclang-rt-14-dev catch2 libgtest-dev libfmt-dev libbenchmark-dev nlohmann-json3-dev librsvg2-bin)
 
 missing=()
 for p in "${packages[@]}"; do

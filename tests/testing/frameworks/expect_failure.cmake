@@ -1,0 +1,12 @@
+# Runs EXE, which must fail (exit code not 0), and checks that its output matches EXPECT_OUT.
+execute_process(COMMAND ${EXE} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+set(all "${out}${err}")
+if(rc EQUAL 0)
+  message(FATAL_ERROR "expected ${EXE} to fail, it passed:\n${all}")
+endif()
+if(NOT rc MATCHES "^[0-9]+$")
+  message(FATAL_ERROR "expected ${EXE} to fail with an exit code, it ended with '${rc}':\n${all}")
+endif()
+if(NOT all MATCHES "${EXPECT_OUT}")
+  message(FATAL_ERROR "output of ${EXE} does not match '${EXPECT_OUT}':\n${all}")
+endif()
