@@ -3,9 +3,12 @@
 // §3.5 (partial batch responses), §2.6 (on-failure destination), §2.7 and §4.5 (tumbling windows),
 // §4.1–§4.4 (the JSON).
 #include <esm/aws/json.hpp>
+#include <esm/testing/hazards.hpp>
 
 #include <algorithm>
 #include <chrono>
+#include <map>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -568,4 +571,42 @@ TEST_CASE("§4.3 a JSON-only function on a FIFO queue sees the FIFO attributes",
   CHECK(attributes["MessageDeduplicationId"] == "d1");
   CHECK(attributes["SequenceNumber"].get<std::string>().size() == 20);
   CHECK(p.metrics().deleted_event_count == 1);
+}
+
+// The hazard battery (esm/testing/hazards.hpp) runs a JSON-only function as it runs a native
+// handler: the factory takes the hazard's queue to build the json_handler. An idempotent
+// function that reports its failures passes every hazard; one that counts every delivery breaks
+// exactly-once effects where SQS delivers twice (§8).
+TEST_CASE("the hazard battery runs a JSON-only function through json_handler (§3.5, §8)",
+          "[aws][json_handler][testing][spec-3.5][spec-8]") {
+  using queue = esm::sqs_queue<std::string>;
+  auto make = [](bool idempotent) {
+    return [idempotent](esm::testing::faults& f, queue& q) {
+      auto applied = std::make_shared<std::map<std::string, int, std::less<>>>();
+      auto fn = [applied, &f, idempotent](std::string_view event) {
+        nlohmann::json out = {{"batchItemFailures", nlohmann::json::array()}};
+        const auto e = nlohmann::json::parse(event);
+        for (const auto& r : e.at("Records")) {
+          const std::string body = r.at("body");
+          if (idempotent && applied->contains(body)) continue;
+          try {
+            f.check(body);
+            ++(*applied)[body];
+          } catch (const esm::testing::injected_fault&) {
+            out["batchItemFailures"].push_back({{"itemIdentifier", r.at("messageId")}});
+          }
+        }
+        return out;
+      };
+      return esm::testing::consumer{esm::aws::json_handler{q, fn}, [applied](std::string_view id) {
+                                      const auto it = applied->find(id);
+                                      return it == applied->end() ? 0 : it->second;
+                                    }};
+    };
+  };
+  const auto good = esm::testing::hazards<queue>(make(true), {.report_batch_item_failures = true});
+  INFO(good);
+  CHECK(good.ok());
+  const auto bad = esm::testing::hazards<queue>(make(false), {.report_batch_item_failures = true});
+  CHECK(bad.broke("duplicates", "exactly_once_effects"));
 }

@@ -52,12 +52,15 @@ namespace esm::testing {
 /// One broken property.
 struct violation {
   std::string property;                 ///< `no_loss`, `order_per_key`, `at_least_once`, `exactly_once_effects`
-  time_point at{};                      ///< when the check found it
+  time_point at{}; ///< when a count law broke; for a delivery property, the start of the item's last invocation
   std::string item;                     ///< the item's id, or the source's name for a count law
   std::string key;                      ///< the item's key (empty for a count law)
   std::string detail;                   ///< what was expected and what was found
   std::vector<std::size_t> invocations; ///< indexes in the recorder of the invocations that touched the item
   std::uint64_t seed = 0;               ///< the simulation's seed: the same seed replays the run
+  /// Those invocations as the recorder renders them (`to_string(recorded_invocation)`), at most
+  /// the last 8, so a report outlives the recorder.
+  std::vector<std::string> trail;
 };
 
 /// Renders a violation on one line, with the seed.
@@ -89,7 +92,10 @@ struct invariant_report {
   [[nodiscard]] std::string to_string() const {
     if (ok()) return "ok (" + std::to_string(checks) + " checks)";
     std::string out = std::to_string(violations.size()) + " violation(s) in " + std::to_string(checks) + " checks\n";
-    for (const auto& v : violations) out += "  " + testing::to_string(v) + "\n";
+    for (const auto& v : violations) {
+      out += "  " + testing::to_string(v) + "\n";
+      for (const auto& line : v.trail) out += "      " + line + "\n";
+    }
     return out;
   }
   /// Writes `to_string()` (Catch2's `INFO(report)`, GoogleTest's `<< report`).
@@ -221,8 +227,13 @@ private:
            std::vector<std::size_t> invocations) {
     for (const auto& v : report_.violations)
       if (v.property == property && v.item == item) return; // the first of each is enough
-    report_.violations.push_back({std::move(property), sim_.now(), std::move(item), std::move(key), std::move(detail),
-                                  std::move(invocations), sim_.seed()});
+    // A violation in the recording is dated by the last invocation that touched the item.
+    const time_point at = invocations.empty() ? sim_.now() : rec_.invocation(invocations.back()).start;
+    std::vector<std::string> trail;
+    for (std::size_t i = invocations.size() > 8 ? invocations.size() - 8 : 0; i < invocations.size(); ++i)
+      trail.push_back(testing::to_string(rec_.invocation(invocations[i])));
+    report_.violations.push_back({std::move(property), at, std::move(item), std::move(key), std::move(detail),
+                                  std::move(invocations), sim_.seed(), std::move(trail)});
   }
 
   void check_laws() {

@@ -1,0 +1,189 @@
+// Tests of esm/testing/hazards.hpp: a correct consumer passes every hazard of every source, and
+// the battery catches the three classic bugs, naming the hazard and the property: a counter that
+// is not idempotent, a FIFO handler that reports only the failing message (§3.6), and a handler
+// returning partial failures while ReportBatchItemFailures is off (§3.5). Plus the report's
+// forms, the seed, and the options' ranges.
+#include <esm/testing/hazards.hpp>
+
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "support/catch.hpp"
+#include "support/errors.hpp"
+
+using namespace std::chrono_literals;
+namespace et = esm::testing;
+
+namespace {
+using kinesis = esm::kinesis_stream<std::string>;
+using dynamodb = esm::dynamodb_stream<std::string>;
+using standard = esm::sqs_queue<std::string>;
+using fifo = esm::sqs_fifo_queue<std::string>;
+
+using store = std::map<std::string, int, std::less<>>;
+
+auto effects(std::shared_ptr<store> s) {
+  return [s](std::string_view id) {
+    const auto it = s->find(id);
+    return it == s->end() ? 0 : it->second;
+  };
+}
+
+struct behaviour {
+  bool idempotent = true;    // skips an item whose effect it applied already
+  bool partial = false;      // reports failures in a partial batch response (else throws)
+  bool rest_of_group = true; // FIFO: after a failure, reports the rest of the batch too
+};
+
+// A queue consumer: applies each message's effect after its dependency call succeeds.
+template <class Queue>
+auto queue_consumer(behaviour b) {
+  using batch = esm::queue_batch<typename Queue::message_type>;
+  return [b](et::faults& f) {
+    auto s = std::make_shared<store>();
+    auto handler = [s, &f, b](const batch& msgs) -> esm::batch_response {
+      esm::batch_response r;
+      bool failing = false;
+      for (const auto& m : msgs) {
+        const std::string id{et::business_id(m)};
+        if (failing) {
+          r.fail(std::string{m.message_id()});
+          continue;
+        }
+        if (b.idempotent && s->contains(id)) continue;
+        try {
+          f.check(id);
+          ++(*s)[id];
+        } catch (const et::injected_fault&) {
+          if (!b.partial) throw;
+          r.fail(std::string{m.message_id()});
+          failing = b.rest_of_group;
+        }
+      }
+      return r;
+    };
+    return et::consumer{handler, effects(s)};
+  };
+}
+
+// A stream consumer: in order; on a failure it stops and reports that record (or throws).
+template <class Stream>
+auto stream_consumer(behaviour b) {
+  using batch = esm::stream_batch<typename Stream::record_type>;
+  return [b](et::faults& f) {
+    auto s = std::make_shared<store>();
+    auto handler = [s, &f, b](const batch& records) -> esm::batch_response {
+      for (const auto& rec : records) {
+        const std::string id{et::business_id(rec)};
+        if (b.idempotent && s->contains(id)) continue;
+        try {
+          f.check(id);
+          ++(*s)[id];
+        } catch (const et::injected_fault&) {
+          if (!b.partial) throw;
+          return {{{rec.sequence_number()}}};
+        }
+      }
+      return {};
+    };
+    return et::consumer{handler, effects(s)};
+  };
+}
+} // namespace
+
+TEMPLATE_TEST_CASE("a correct consumer passes every hazard of its source, with and without partial batch responses",
+                   "[testing][hazards]", kinesis, dynamodb) {
+  for (const bool partial : {false, true}) {
+    const auto report =
+        et::hazards<TestType>(stream_consumer<TestType>({.partial = partial}), {.report_batch_item_failures = partial});
+    INFO(report);
+    CHECK(report.ok());
+    CHECK(report.hazards.size() == (partial ? 9u : 8u));
+    for (const auto& h : report.hazards) CHECK(h.invocations > 0);
+  }
+}
+
+TEMPLATE_TEST_CASE("a correct queue consumer passes every hazard, with and without partial batch responses",
+                   "[testing][hazards]", standard, fifo) {
+  for (const bool partial : {false, true}) {
+    const auto report =
+        et::hazards<TestType>(queue_consumer<TestType>({.partial = partial}), {.report_batch_item_failures = partial});
+    INFO(report);
+    CHECK(report.ok());
+    for (const auto& h : report.hazards) CHECK(h.invocations > 0);
+  }
+}
+
+TEST_CASE("classic bug 1: a counter that is not idempotent breaks exactly-once effects under redelivery (§8, §2.3)",
+          "[testing][hazards][spec-8][spec-2.3]") {
+  const auto sqs = et::hazards<standard>(queue_consumer<standard>({.idempotent = false}));
+  INFO(sqs);
+  CHECK(sqs.broke("duplicates", "exactly_once_effects"));
+  CHECK(sqs.broke("visibility_expires_mid_invocation", "exactly_once_effects"));
+  CHECK(sqs.broke("failed_batch_redelivered", "exactly_once_effects"));
+  CHECK(sqs.broke("timeouts", "exactly_once_effects"));
+  CHECK_FALSE(sqs.broke("duplicates", "no_loss"));
+  const auto stream = et::hazards<kinesis>(stream_consumer<kinesis>({.idempotent = false}));
+  INFO(stream);
+  CHECK(stream.broke("batch_retry", "exactly_once_effects"));
+  CHECK(stream.broke("timeouts", "exactly_once_effects"));
+  CHECK_FALSE(stream.broke("cold_starts", "exactly_once_effects"));
+}
+
+TEST_CASE("classic bug 2: a FIFO handler that reports only the failing message breaks order per group (§3.6)",
+          "[testing][hazards][spec-3.6]") {
+  const auto report = et::hazards<fifo>(queue_consumer<fifo>({.partial = true, .rest_of_group = false}),
+                                        {.report_batch_item_failures = true});
+  INFO(report);
+  CHECK(report.broke("partial_response_order", "order_per_key"));
+  CHECK_FALSE(report.broke("partial_response_order", "exactly_once_effects"));
+  const auto* h = report.find("partial_response_order");
+  REQUIRE(h != nullptr);
+  CHECK(h->section == "§3.6");
+}
+
+TEST_CASE("classic bug 3: partial failures returned while ReportBatchItemFailures is off are deleted (§3.5)",
+          "[testing][hazards][spec-3.5]") {
+  const auto report =
+      et::hazards<standard>(queue_consumer<standard>({.partial = true}), {.report_batch_item_failures = false});
+  INFO(report);
+  CHECK(report.broke("failed_batch_redelivered", "at_least_once"));
+  const auto stream =
+      et::hazards<kinesis>(stream_consumer<kinesis>({.partial = true}), {.report_batch_item_failures = false});
+  INFO(stream);
+  CHECK(stream.broke("batch_retry", "at_least_once"));
+}
+
+TEST_CASE("the report: a table, JSON, the same for a seed", "[testing][hazards]") {
+  const auto a = et::hazards<standard>(queue_consumer<standard>({.idempotent = false}), {.seed = 3});
+  const auto b = et::hazards<standard>(queue_consumer<standard>({.idempotent = false}), {.seed = 3});
+  CHECK(a.to_string() == b.to_string());
+  CHECK(a.to_json() == b.to_json());
+  const std::string table = a.to_string();
+  CHECK(table.starts_with("hazards for sqs (seed 3): "));
+  CHECK(table.find("  duplicates §8") != std::string::npos);
+  CHECK(table.find("exactly_once_effects  BROKEN  exactly_once_effects at t=") != std::string::npos);
+  CHECK(table.find("replay with seed 3") != std::string::npos);
+  const std::string json = a.to_json();
+  CHECK(
+      json.starts_with("{\"source\":\"sqs\",\"seed\":3,\"ok\":false,\"hazards\":[{\"name\":\"duplicates\",\"section\":"
+                       "\"§8\",\"what\":"));
+  CHECK(json.find("\"exactly_once_effects\":\"broken\"") != std::string::npos);
+  CHECK(a.failed().size() >= 3);
+}
+
+TEST_CASE("hazard options outside their ranges throw config_error naming them", "[testing][hazards]") {
+  auto make = queue_consumer<standard>({});
+  CHECK_THROWS_AS(et::hazards<standard>(make, {.items = 3}), esm::config_error);
+  CHECK_THROWS_AS(et::hazards<standard>(make, {.keys = 0}), esm::config_error);
+  CHECK_THROWS_AS(et::hazards<standard>(make, {.batch_size = 11}), esm::config_error);
+  CHECK_THROWS_AS(et::hazards<standard>(make, {.handler_duration = 2s}), esm::config_error);
+  try {
+    (void)et::hazards<standard>(make, {.items = 5, .keys = 6});
+    FAIL("expected config_error");
+  } catch (const esm::config_error& e) {
+    CHECK(std::string{e.what()}.find("hazard_options.keys") != std::string::npos);
+  }
+}
