@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds esm and runs every test (ctest) under two presets: dev (g++ 12, Debug, warnings as
 # errors, header self-containment, benchmarks' smoke runs) and asan (clang++ 14 with
-# AddressSanitizer + UBSan, warnings as errors, each fuzz target for 10 s). Together they build
+# AddressSanitizer + UBSan, warnings as errors, each fuzz target for 2,000 inputs). Together they build
 # with both compilers, and their trace digests (ctest determinism.digests) must be equal.
 # Installs missing Debian packages first.
 # Usage: scripts/test.sh [preset...]   (default: dev asan; `clang` is plain clang++ 14)
