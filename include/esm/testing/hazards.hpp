@@ -201,6 +201,9 @@ struct hazard_report {
   }
 };
 
+/// `r.to_string()`: the table.
+[[nodiscard]] inline std::string to_string(const hazard_report& r) { return r.to_string(); }
+
 namespace detail {
 
 /// A handler whose first `n` invocations time out after it ran (its effects are done, the

@@ -102,6 +102,9 @@ struct invariant_report {
   friend std::ostream& operator<<(std::ostream& os, const invariant_report& r) { return os << r.to_string(); }
 };
 
+/// `r.to_string()`.
+[[nodiscard]] inline std::string to_string(const invariant_report& r) { return r.to_string(); }
+
 /// The properties of a scenario, checked on demand or periodically.
 class invariants {
 public:

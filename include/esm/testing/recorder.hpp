@@ -291,4 +291,7 @@ private:
   std::unordered_map<std::string, std::size_t> running_; // request id → invocation, until complete
 };
 
+/// `r.to_string()`: every invocation, one per line.
+[[nodiscard]] inline std::string to_string(const recorder& r) { return r.to_string(); }
+
 } // namespace esm::testing
