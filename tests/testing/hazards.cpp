@@ -197,11 +197,10 @@ TEST_CASE("over 1,000 seeds a correct consumer passes every hazard and the class
   for (std::uint64_t seed = 1; seed <= 250; ++seed) {
     const bool partial = seed % 2 == 1;
     const et::hazard_options o{.report_batch_item_failures = partial, .seed = seed};
-    const et::hazard_report reports[] = {
-        et::hazards<standard>(queue_consumer<standard>({.partial = partial}), o),
-        et::hazards<fifo>(queue_consumer<fifo>({.partial = partial}), o),
-        et::hazards<kinesis>(stream_consumer<kinesis>({.partial = partial}), o),
-        et::hazards<dynamodb>(stream_consumer<dynamodb>({.partial = partial}), o)};
+    const et::hazard_report reports[] = {et::hazards<standard>(queue_consumer<standard>({.partial = partial}), o),
+                                         et::hazards<fifo>(queue_consumer<fifo>({.partial = partial}), o),
+                                         et::hazards<kinesis>(stream_consumer<kinesis>({.partial = partial}), o),
+                                         et::hazards<dynamodb>(stream_consumer<dynamodb>({.partial = partial}), o)};
     for (const auto& r : reports) {
       if (!r.ok()) {
         INFO(r);
