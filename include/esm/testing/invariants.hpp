@@ -51,11 +51,11 @@ namespace esm::testing {
 
 /// One broken property.
 struct violation {
-  std::string property;                 ///< `no_loss`, `order_per_key`, `at_least_once`, `exactly_once_effects`
-  time_point at{}; ///< when a count law broke; for a delivery property, the start of the item's last invocation
-  std::string item;                     ///< the item's id, or the source's name for a count law
-  std::string key;                      ///< the item's key (empty for a count law)
-  std::string detail;                   ///< what was expected and what was found
+  std::string property; ///< `no_loss`, `order_per_key`, `at_least_once`, `exactly_once_effects`
+  time_point at{};      ///< when a count law broke; for a delivery property, the start of the item's last invocation
+  std::string item;     ///< the item's id, or the source's name for a count law
+  std::string key;      ///< the item's key (empty for a count law)
+  std::string detail;   ///< what was expected and what was found
   std::vector<std::size_t> invocations; ///< indexes in the recorder of the invocations that touched the item
   std::uint64_t seed = 0;               ///< the simulation's seed: the same seed replays the run
   /// Those invocations as the recorder renders them (`to_string(recorded_invocation)`), at most
