@@ -865,6 +865,44 @@ TEST_CASE("§3.4 redrive: after maxReceiveCount receives, the next receive moves
   CHECK(dlq.metrics().sent == 0);
 }
 
+TEST_CASE("a DLQ destroyed before its source queue ends the redrive policy: the messages stay and are received again "
+          "(fidelity Q20)",
+          "[sources][sqs_queue][redrive][lifetime]") {
+  esm::simulation sim;
+  queue src{sim, {.name = "src", .visibility_timeout = 1s}};
+  auto dlq = std::make_unique<queue>(sim, "dlq");
+  src.set_redrive_policy(*dlq, 1);
+  src.send("poison");
+  REQUIRE(src.receive(1).size() == 1);
+  sim.run_for(1s);
+  dlq.reset(); // the DLQ is deleted
+  CHECK(src.dead_letter_queue() == nullptr);
+  const auto again = src.receive(1); // past maxReceiveCount, but there is no DLQ to move it to
+  REQUIRE(again.size() == 1);
+  CHECK(again[0].receive_count == 2);
+  CHECK(src.metrics().redriven_out == 0);
+  CHECK(conserved(src));
+}
+
+TEST_CASE("a source queue destroyed before its DLQ leaves the DLQ usable; policies move between DLQs cleanly",
+          "[sources][sqs_queue][redrive][lifetime]") {
+  esm::simulation sim;
+  queue dlq{sim, "dlq"};
+  queue other{sim, "other"};
+  {
+    queue src{sim, "src"};
+    src.set_redrive_policy(dlq, 2);
+    src.set_redrive_policy(other, 2); // moves: dlq no longer names src
+    src.set_redrive_policy(other, 3); // same DLQ, new count
+    CHECK(src.dead_letter_queue() == &other);
+    CHECK(src.max_receive_count() == 3);
+    src.clear_redrive_policy();
+    src.set_redrive_policy(dlq, 2);
+  } // src destroyed: dlq forgets it, so destroying dlq later touches nothing freed (ASan checks)
+  dlq.send("x");
+  CHECK(dlq.receive(1).size() == 1);
+}
+
 TEST_CASE("§3.4 redrive: a message deleted before maxReceiveCount never reaches the DLQ; counters are conserved",
           "[sources][sqs_queue][redrive][spec-3.4]") {
   esm::simulation sim{esm::simulation_options{.seed = 3}};

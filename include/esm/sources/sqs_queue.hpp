@@ -117,7 +117,11 @@ public:
   basic_sqs_queue& operator=(const basic_sqs_queue&) = delete;
   /// Tells the listeners (pollers: they stop, their mappings become `Disabled`), then cancels
   /// the queue's timers.
+  /// Ends the redrive policies that name it (their messages stay, fidelity Q20) and its own
+  /// entry in its DLQ.
   ~basic_sqs_queue() {
+    for (basic_sqs_queue* source : redrive_sources_) source->dlq_ = nullptr;
+    if (dlq_ != nullptr) std::erase(dlq_->redrive_sources_, this);
     const auto listeners = std::move(listeners_);
     listeners_.clear();
     for (queue_listener* l : listeners) l->on_source_destroyed();
@@ -155,15 +159,24 @@ public:
 
   /// Sets the redrive policy (`RedrivePolicy`): a message received `max_receive_count` times
   /// moves to `dlq` instead of being received again. `max_receive_count` in [1, 1000]. The DLQ has
-  /// this queue's type (a FIFO queue's DLQ is FIFO), must not be this queue, and must outlive it.
+  /// this queue's type (a FIFO queue's DLQ is FIFO) and must not be this queue. Destroying the
+  /// DLQ first ends the policy: messages past the count stay here and are received again
+  /// (AWS does not say; fidelity Q20).
   void set_redrive_policy(basic_sqs_queue& dlq, int max_receive_count) {
     detail::check_range("max_receive_count", max_receive_count, 1, 1000, where());
     if (&dlq == this) throw config_error("dead_letter_queue", "another queue", "the queue itself", where());
-    dlq_ = &dlq;
+    if (dlq_ != &dlq) {
+      dlq.redrive_sources_.push_back(this);
+      clear_redrive_policy();
+      dlq_ = &dlq;
+    }
     max_receive_count_ = max_receive_count;
   }
   /// Removes the redrive policy.
-  void clear_redrive_policy() noexcept { dlq_ = nullptr; }
+  void clear_redrive_policy() noexcept {
+    if (dlq_ != nullptr) std::erase(dlq_->redrive_sources_, this);
+    dlq_ = nullptr;
+  }
   /// The dead-letter queue, or nullptr.
   [[nodiscard]] basic_sqs_queue* dead_letter_queue() const noexcept { return dlq_; }
   /// The redrive policy's `maxReceiveCount` (meaningful with a dead-letter queue).
@@ -599,6 +612,7 @@ private:
   std::size_t delayed_ = 0;
   std::size_t in_flight_ = 0;
   basic_sqs_queue* dlq_ = nullptr;
+  std::vector<basic_sqs_queue*> redrive_sources_; // the queues whose redrive policy names this one
   int max_receive_count_ = 0;
   delivery_type delivery_; // what differs between standard and FIFO queues
   std::vector<queue_listener*> listeners_;
