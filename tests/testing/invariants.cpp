@@ -1,6 +1,6 @@
 // Tests of esm/testing/invariants.hpp: each property holds on a correct scenario and is broken,
 // with the item, the invocations and the seed, by a planted fault (a loss, a reorder, a missing
-// discard, a non-idempotent effect): the mutation checks of the checker itself. Spec: §3.2 and
+// discard, a non-idempotent effect): the mutation checks of the checker itself. Spec: §3.3 and
 // §8 (standard queues: at-least-once, best-effort order), §3.6 (FIFO order per group), §2.3
 // (stream retries), §4.6 (on-failure destination).
 #include <esm/esm.hpp>
@@ -171,8 +171,8 @@ TEST_CASE("order_per_key: kept on a FIFO queue; a standard queue's reordering br
   }
 }
 
-TEST_CASE("exactly_once_effects: an idempotent consumer passes under duplicates; a counter applies twice (§3.2, §8)",
-          "[testing][invariants][spec-3.2][spec-8]") {
+TEST_CASE("exactly_once_effects: an idempotent consumer passes under duplicates; a counter applies twice (§3.3, §8)",
+          "[testing][invariants][spec-3.3][spec-8]") {
   auto run = [](bool idempotent) {
     esm::simulation sim{{.seed = 9}};
     queue q{sim, {.name = "q", .delivery = {.duplicate_rate = 0.3}}};

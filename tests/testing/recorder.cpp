@@ -1,7 +1,7 @@
 // Tests of esm/testing/recorder.hpp: what a recorder keeps of each invocation of the handlers it
 // wraps (time, request id, attempt, items, outcome, response) on Kinesis, DynamoDB and SQS
 // mappings, and its queries. The AWS behaviour recorded is the pollers' (spec §2.3 stream
-// retries, §3.2 visibility and redelivery, §2.5 / §3.5 partial batch responses).
+// retries, §3.3 visibility and redelivery, §2.5 / §3.5 partial batch responses).
 #include <esm/esm.hpp>
 #include <esm/pollers/queue_poller.hpp>
 #include <esm/pollers/stream_poller.hpp>
@@ -110,8 +110,8 @@ TEST_CASE("a recorder sees a timeout the function's duration model decides, and 
 }
 
 TEST_CASE("a recorder keeps SQS messages with their receive count; redeliveries after the visibility "
-          "timeout are counted (§3.2)",
-          "[testing][recorder][spec-3.2]") {
+          "timeout are counted (§3.3)",
+          "[testing][recorder][spec-3.3]") {
   esm::simulation sim;
   queue q{sim, {.name = "orders", .visibility_timeout = 30s}};
   esm::function fn{sim, {.name = "f", .timeout = 5s}};
@@ -186,8 +186,8 @@ TEST_CASE("a recorder prints one line per invocation, through operator<< and to_
   CHECK(rec.size() == 0);
 }
 
-TEST_CASE("docs/testing.md's first example: an order redelivered after a failure is charged once (§3.2)",
-          "[testing][recorder][docs][spec-3.2]") {
+TEST_CASE("docs/testing.md's first example: an order redelivered after a failure is charged once (§3.4)",
+          "[testing][recorder][docs][spec-3.4]") {
   std::map<std::string, int> charges; // the user's effect store: idempotent by order
   std::set<std::string> seen_messages;
   auto my_charge_handler = [&](const queue_batch& b) {

@@ -445,7 +445,7 @@ std::vector<hazard_case> queue_cases() {
                .visibility = 10s,
                .time_out_first = 2});
   v.push_back({.name = "cold_starts",
-               .section = "§7",
+               .section = "fidelity F6",
                .what = "every new execution environment pays a 250 ms init first",
                .cold_starts = true});
   return v;
@@ -570,7 +570,7 @@ inline std::vector<hazard_case> stream_cases(bool dynamodb) {
                .time_out_first = 2,
                .max_attempts = 5});
   v.push_back({.name = "cold_starts",
-               .section = "§7",
+               .section = "fidelity F6",
                .what = "every new execution environment pays a 250 ms init first",
                .cold_starts = true});
   return v;
