@@ -21,6 +21,7 @@
 #include <utility>
 #include <vector>
 
+#include <esm/core/detail/event_storage.hpp>
 #include <esm/core/error.hpp>
 #include <esm/core/random.hpp>
 #include <esm/core/time.hpp>
@@ -62,49 +63,6 @@ class simulation;
 template <class F>
 concept event_callable = std::invocable < std::decay_t<F>
 & > &&std::constructible_from<std::decay_t<F>, F>&& std::is_nothrow_destructible_v<std::decay_t<F>>;
-
-namespace detail {
-
-template <class T>
-inline constexpr char type_key = 0;
-
-#if defined(__SIZEOF_INT128__)
-__extension__ typedef unsigned __int128 uint128; // GCC and Clang; __extension__ keeps -Wpedantic quiet
-#endif
-
-/// Type-erased event storage: operations on a callable stored in a slot's buffer.
-struct event_ops {
-  void (*run)(void* storage);              // invokes, then destroys (also when it throws)
-  void (*destroy)(void* storage) noexcept; // destroys without invoking (cancel, teardown)
-};
-
-template <class F, bool Inline>
-struct event_ops_for {
-  static F& get(void* storage) noexcept {
-    if constexpr (Inline) {
-      return *std::launder(static_cast<F*>(storage));
-    } else {
-      return **static_cast<F**>(storage);
-    }
-  }
-  static void destroy(void* storage) noexcept {
-    if constexpr (Inline) {
-      get(storage).~F();
-    } else {
-      delete *static_cast<F**>(storage);
-    }
-  }
-  static void run(void* storage) {
-    struct guard {
-      void* p;
-      ~guard() { destroy(p); }
-    } g{storage};
-    static_cast<void>(get(storage)());
-  }
-  static constexpr event_ops table{&run, &destroy};
-};
-
-} // namespace detail
 
 /// The discrete-event simulation: virtual time and the events scheduled on it.
 ///

@@ -43,6 +43,7 @@
 #include <esm/detail/ring.hpp>
 #include <esm/detail/uuid.hpp>
 #include <esm/sources/detail/sqs_fifo_delivery.hpp>
+#include <esm/sources/detail/sqs_redrive.hpp>
 #include <esm/sources/detail/sqs_slot.hpp>
 #include <esm/sources/detail/sqs_standard_delivery.hpp>
 #include <esm/sources/detail/sqs_visibility_clock.hpp>
@@ -56,8 +57,9 @@ namespace esm {
 /// An SQS queue of messages carrying `Body`; `Fifo` selects a FIFO queue. Use the aliases
 /// `esm::sqs_queue<Body>` and `esm::sqs_fifo_queue<Body>`. Not thread-safe; not copyable.
 ///
-/// Composed of its storage (slots, the order ring, retention, the redrive policy), a visibility
-/// clock (`detail::sqs_visibility_clock`), the long polls (`detail::sqs_waiters`) and a delivery
+/// Composed of its storage (slots, their state counts, the order ring, retention), the redrive
+/// link (`detail::sqs_redrive`), a visibility clock (`detail::sqs_visibility_clock`), the long
+/// polls (`detail::sqs_waiters`) and a delivery
 /// discipline — `detail::sqs_standard_delivery` or `detail::sqs_fifo_delivery` — which owns what
 /// differs between the two kinds: ready queue and at-least-once model, or message groups,
 /// deduplication window and the ordered scan.
@@ -116,12 +118,8 @@ public:
   basic_sqs_queue(const basic_sqs_queue&) = delete;
   basic_sqs_queue& operator=(const basic_sqs_queue&) = delete;
   /// Tells the listeners (pollers: they stop, their mappings become `Disabled`), then cancels
-  /// the queue's timers.
-  /// Ends the redrive policies that name it (their messages stay, fidelity Q20) and its own
-  /// entry in its DLQ.
+  /// the queue's timers; then the redrive policies naming it end (fidelity Q20).
   ~basic_sqs_queue() {
-    for (basic_sqs_queue* source : redrive_sources_) source->dlq_ = nullptr;
-    if (dlq_ != nullptr) std::erase(dlq_->redrive_sources_, this);
     const auto listeners = std::move(listeners_);
     listeners_.clear();
     for (queue_listener* l : listeners) l->on_source_destroyed();
@@ -141,13 +139,13 @@ public:
   [[nodiscard]] const sqs_queue_metrics& metrics() const noexcept { return metrics_; }
 
   /// Messages stored: visible, delayed or in flight.
-  [[nodiscard]] std::size_t size() const noexcept { return visible_ + delayed_ + in_flight_; }
+  [[nodiscard]] std::size_t size() const noexcept { return counts_.total(); }
   /// `ApproximateNumberOfMessagesVisible` (before retention and redrive run on them).
-  [[nodiscard]] std::size_t approximate_number_of_messages() const noexcept { return visible_; }
+  [[nodiscard]] std::size_t approximate_number_of_messages() const noexcept { return counts_.visible; }
   /// `ApproximateNumberOfMessagesNotVisible`: in flight.
-  [[nodiscard]] std::size_t approximate_number_of_messages_not_visible() const noexcept { return in_flight_; }
+  [[nodiscard]] std::size_t approximate_number_of_messages_not_visible() const noexcept { return counts_.in_flight; }
   /// `ApproximateNumberOfMessagesDelayed`.
-  [[nodiscard]] std::size_t approximate_number_of_messages_delayed() const noexcept { return delayed_; }
+  [[nodiscard]] std::size_t approximate_number_of_messages_delayed() const noexcept { return counts_.delayed; }
   /// `ApproximateAgeOfOldestMessage`: age of the oldest message stored (0 when empty).
   [[nodiscard]] duration approximate_age_of_oldest_message() {
     trim();
@@ -165,22 +163,14 @@ public:
   void set_redrive_policy(basic_sqs_queue& dlq, int max_receive_count) {
     detail::check_range("max_receive_count", max_receive_count, 1, 1000, where());
     if (&dlq == this) throw config_error("dead_letter_queue", "another queue", "the queue itself", where());
-    if (dlq_ != &dlq) {
-      dlq.redrive_sources_.push_back(this);
-      clear_redrive_policy();
-      dlq_ = &dlq;
-    }
-    max_receive_count_ = max_receive_count;
+    redrive_.set(dlq.redrive_, max_receive_count);
   }
   /// Removes the redrive policy.
-  void clear_redrive_policy() noexcept {
-    if (dlq_ != nullptr) std::erase(dlq_->redrive_sources_, this);
-    dlq_ = nullptr;
-  }
+  void clear_redrive_policy() noexcept { redrive_.clear(); }
   /// The dead-letter queue, or nullptr.
-  [[nodiscard]] basic_sqs_queue* dead_letter_queue() const noexcept { return dlq_; }
+  [[nodiscard]] basic_sqs_queue* dead_letter_queue() const noexcept { return redrive_.dlq(); }
   /// The redrive policy's `maxReceiveCount` (meaningful with a dead-letter queue).
-  [[nodiscard]] int max_receive_count() const noexcept { return max_receive_count_; }
+  [[nodiscard]] int max_receive_count() const noexcept { return redrive_.max_receive_count(); }
 
   // --- send -----------------------------------------------------------------------------------
 
@@ -271,9 +261,9 @@ public:
     ++metrics_.receive_calls;
     release_due(now);
     trim();
-    if (in_flight_ >= in_flight_limit) {
+    if (counts_.in_flight >= in_flight_limit) {
       ++metrics_.over_limit_receives;
-      trace("over_limit", {{"in_flight", in_flight_}});
+      trace("over_limit", {{"in_flight", counts_.in_flight}});
       return 0;
     }
     const duration vis = visibility.value_or(cfg_.visibility_timeout);
@@ -414,21 +404,7 @@ private:
     slot& s = slots_[i];
     const slot_state from = s.state;
     if (from == to) return false;
-    auto count = [this](slot_state st) -> std::size_t* {
-      switch (st) {
-      case slot_state::visible:
-        return &visible_;
-      case slot_state::delayed:
-        return &delayed_;
-      case slot_state::in_flight:
-        return &in_flight_;
-      case slot_state::free:
-        break;
-      }
-      return nullptr; // free slots are not counted
-    };
-    if (auto* c = count(from)) --*c;
-    if (auto* c = count(to)) ++*c;
+    counts_.move(from, to);
     s.state = to;
     return delivery_.on_transition(s.group, from, to);
   }
@@ -480,7 +456,7 @@ private:
 
   // Whether a message about to be received must move to the dead-letter queue instead.
   bool redrive_if_due(std::uint32_t i) {
-    if (dlq_ == nullptr || slots_[i].msg.receive_count < max_receive_count_) return false;
+    if (!redrive_.due(slots_[i].msg.receive_count)) return false;
     slot& s = slots_[i];
     ++metrics_.redriven_out;
     trace_message("redrive", s, {{"receive_count", s.msg.receive_count}});
@@ -488,7 +464,7 @@ private:
     s.msg = message_type{};
     s.msg.receipt = moved.receipt;
     remove(i);
-    dlq_->accept_redriven(std::move(moved));
+    redrive_.dlq()->accept_redriven(std::move(moved));
     return true;
   }
 
@@ -608,12 +584,8 @@ private:
   detail::ring<order_entry> order_;        // every stored message in sequence order (retention; FIFO scan)
   detail::sqs_visibility_clock clock_;     // when delayed and in-flight messages turn visible
   std::uint64_t sequence_ = 0;
-  std::size_t visible_ = 0;
-  std::size_t delayed_ = 0;
-  std::size_t in_flight_ = 0;
-  basic_sqs_queue* dlq_ = nullptr;
-  std::vector<basic_sqs_queue*> redrive_sources_; // the queues whose redrive policy names this one
-  int max_receive_count_ = 0;
+  detail::sqs_state_counts counts_;                     // messages visible, delayed, in flight
+  detail::sqs_redrive<basic_sqs_queue> redrive_{*this}; // RedrivePolicy, and the policies naming this queue
   delivery_type delivery_; // what differs between standard and FIFO queues
   std::vector<queue_listener*> listeners_;
   detail::sqs_waiters<message_type> waiters_; // long polls

@@ -80,7 +80,7 @@ public:
   /// `available_groups()` of a standard queue: its visible messages.
   template <class Q>
   std::size_t available(const Q& q) const noexcept {
-    return q.visible_;
+    return q.counts_.visible;
   }
 
   /// Receives up to `max` messages with visibility timeout `vis` into `out`; returns how many.
@@ -110,7 +110,7 @@ public:
         if (q.redrive_if_due(e.slot)) continue;
       } else if (!(s.state == sqs_slot_state::in_flight && s.ghost)) {
         continue;
-      } else if (q.dlq_ != nullptr && s.msg.receive_count >= q.max_receive_count_) {
+      } else if (q.redrive_.due(s.msg.receive_count)) {
         s.ghost = false; // a duplicate would exceed maxReceiveCount: not delivered
         continue;
       } else {
